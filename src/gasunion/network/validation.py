@@ -1,0 +1,315 @@
+"""Validation of a :class:`~gasunion.network.network.Network`.
+
+Every problem is collected and reported at once, each naming the component, the element id
+and the field. Checks are driven by the schema (required, references, ranges, choices) plus
+network-level rules: inverted bounds, self-loops, islands without a pressure reference,
+conflicting pressure set-points.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pandas as pd
+import scipy.sparse as sp
+from scipy.sparse.csgraph import connected_components
+
+from gasunion.network.schema import BRANCHES, COMPONENTS, NODE_ELEMENTS, attributes
+
+if TYPE_CHECKING:
+    from gasunion.network.network import Network
+
+
+@dataclass(frozen=True)
+class Issue:
+    """One validation finding."""
+
+    severity: str  # "error" | "warning"
+    component: str
+    element: str
+    field: str
+    message: str
+
+    def __str__(self) -> str:
+        where = f"{self.component}[{self.element!r}]" if self.element else self.component
+        if self.field:
+            where += f".{self.field}"
+        return f"{self.severity}: {where}: {self.message}"
+
+
+class NetworkValidationError(ValueError):
+    """Raised by :meth:`ValidationReport.raise_if_errors`; its message lists every error."""
+
+    def __init__(self, report: ValidationReport) -> None:
+        self.report = report
+        super().__init__(str(report))
+
+
+@dataclass
+class ValidationReport:
+    """All findings of a validation run."""
+
+    issues: list[Issue] = field(default_factory=list)
+
+    @property
+    def errors(self) -> list[Issue]:
+        return [i for i in self.issues if i.severity == "error"]
+
+    @property
+    def warnings(self) -> list[Issue]:
+        return [i for i in self.issues if i.severity == "warning"]
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+    def add(self, severity: str, component: str, element: object, fld: str, msg: str) -> None:
+        self.issues.append(Issue(severity, component, str(element) if element != "" else "",
+                                 fld, msg))
+
+    def raise_if_errors(self) -> None:
+        if self.errors:
+            raise NetworkValidationError(self)
+
+    def to_frame(self) -> pd.DataFrame:
+        return pd.DataFrame(
+            [vars(i) for i in self.issues],
+            columns=["severity", "component", "element", "field", "message"],
+        )
+
+    def __str__(self) -> str:
+        if not self.issues:
+            return "network is valid"
+        head = f"{len(self.errors)} error(s), {len(self.warnings)} warning(s)"
+        return "\n".join([head, *(f"  {i}" for i in self.issues)])
+
+
+_MAX_PER_RULE = 50  # cap identical findings per (component, field) to keep reports readable
+
+
+def validate(net: Network) -> ValidationReport:
+    """Validate ``net`` and return a :class:`ValidationReport` (never raises on bad data)."""
+    rep = ValidationReport()
+    _check_columns(net, rep)
+    _check_bounds(net, rep)
+    _check_topology(net, rep)
+    return rep
+
+
+def _report_mask(rep: ValidationReport, comp: str, df: pd.DataFrame, mask: np.ndarray,
+                 fld: str, msg_fn, severity: str = "error") -> None:
+    ids = df.index[mask]
+    for k, eid in enumerate(ids):
+        if k == _MAX_PER_RULE:
+            rep.add(severity, comp, "", fld, f"... and {len(ids) - k} more element(s)")
+            break
+        rep.add(severity, comp, eid, fld, msg_fn(eid))
+
+
+def _check_columns(net: Network, rep: ValidationReport) -> None:
+    junction_ids = net.junctions.index
+    for comp in COMPONENTS:
+        df = net[comp]
+        if not len(df):
+            continue
+        for a in attributes(comp).values():
+            col = df[a.name]
+            if a.dtype == "str":
+                vals = col.astype(str)
+                if a.required:
+                    _report_mask(rep, comp, df, (vals == "").to_numpy(), a.name,
+                                 lambda _e: "is required but empty")
+                if a.ref == "junctions":
+                    bad = (vals != "") & ~vals.isin(junction_ids)
+                    _report_mask(rep, comp, df, bad.to_numpy(), a.name,
+                                 lambda e, c=col: f"unknown junction {c[e]!r}")
+                if a.choices:
+                    bad = ~vals.isin(a.choices)
+                    _report_mask(rep, comp, df, bad.to_numpy(), a.name,
+                                 lambda e, c=col, ch=a.choices:
+                                 f"{c[e]!r} is not one of {', '.join(ch)}")
+            elif a.dtype == "float":
+                v = col.to_numpy(dtype=float)
+                unit = f" {a.unit}" if a.unit else ""
+                if a.required:
+                    _report_mask(rep, comp, df, ~np.isfinite(v), a.name,
+                                 lambda _e: "is required but missing/not finite")
+                fin = np.isfinite(v)
+                checks = {
+                    "positive": (v <= 0, "must be > 0"),
+                    "nonnegative": (v < 0, "must be >= 0"),
+                    "fraction": ((v < 0) | (v > 1), "must lie in [0, 1]"),
+                    "lat": ((v < -90) | (v > 90), "must lie in [-90, 90]"),
+                    "lon": ((v < -180) | (v > 180), "must lie in [-180, 180]"),
+                }
+                if a.check in checks:
+                    bad, text = checks[a.check]
+                    _report_mask(rep, comp, df, fin & bad, a.name,
+                                 lambda e, c=col, t=text, u=unit: f"{t}, got {float(c[e]):g}{u}")
+                inf = np.isinf(v)
+                _report_mask(rep, comp, df, inf, a.name, lambda _e: "is infinite")
+
+
+def _check_bounds(net: Network, rep: ValidationReport) -> None:
+    pairs = [
+        ("junctions", "p_min_bar", "p_max_bar"),
+        ("sources", "mass_flow_min_kg_s", "mass_flow_max_kg_s"),
+        ("sinks", "mass_flow_min_kg_s", "mass_flow_max_kg_s"),
+        ("compressors", "ratio_min", "ratio_max"),
+        ("control_valves", "p_diff_min_bar", "p_diff_max_bar"),
+        *((b, "mass_flow_min_kg_s", "mass_flow_max_kg_s") for b in BRANCHES),
+    ]
+    for comp, lo, hi in pairs:
+        df = net[comp]
+        if not len(df):
+            continue
+        a, b = df[lo].to_numpy(float), df[hi].to_numpy(float)
+        bad = np.isfinite(a) & np.isfinite(b) & (a > b)
+        _report_mask(rep, comp, df, bad, lo,
+                     lambda e, d=df, lo=lo, hi=hi: f"bounds inverted: {lo} = {d.at[e, lo]} > "
+                     f"{hi} = {d.at[e, hi]}")
+    # set-points outside the junction's bounds (a warning: the solver reports the violation)
+    j = net.junctions
+    for comp in ("sources", "sinks"):
+        df = net[comp]
+        if not len(df):
+            continue
+        ps = df["p_set_bar"].to_numpy(float)
+        jn = df["junction"].astype(str)
+        pmax = jn.map(j["p_max_bar"]).to_numpy(float) if len(j) else np.full(len(df), np.nan)
+        pmin = jn.map(j["p_min_bar"]).to_numpy(float) if len(j) else np.full(len(df), np.nan)
+        bad = np.isfinite(ps) & ((np.isfinite(pmax) & (ps > pmax)) | (np.isfinite(pmin) & (ps < pmin)))
+        _report_mask(rep, comp, df, bad, "p_set_bar",
+                     lambda e, d=df: f"pressure set-point {d.at[e, 'p_set_bar']} bar lies outside "
+                     f"the bounds of junction {d.at[e, 'junction']!r}", severity="warning")
+    comp_df = net.compressors
+    if len(comp_df):
+        mode = comp_df["mode"]
+        r = comp_df["ratio_set"].to_numpy(float)
+        _report_mask(rep, "compressors", comp_df, ((mode == "p_out") & comp_df["p_out_set_bar"].isna()).to_numpy(),
+                     "p_out_set_bar", lambda _e: "mode 'p_out' needs an outlet pressure set-point")
+        rmin, rmax = comp_df["ratio_min"].to_numpy(float), comp_df["ratio_max"].to_numpy(float)
+        out = (mode == "ratio").to_numpy() & (
+            (np.isfinite(rmin) & (r < rmin)) | (np.isfinite(rmax) & (r > rmax)))
+        _report_mask(rep, "compressors", comp_df, out, "ratio_set",
+                     lambda e: f"ratio set-point {comp_df.at[e, 'ratio_set']} lies outside "
+                     f"[ratio_min, ratio_max]", severity="warning")
+    cv = net.control_valves
+    if len(cv):
+        _report_mask(rep, "control_valves", cv, ((cv["mode"] == "p_out") & cv["p_out_set_bar"].isna()).to_numpy(),
+                     "p_out_set_bar", lambda _e: "mode 'p_out' needs an outlet pressure set-point")
+
+
+def pressure_anchors(net: Network) -> tuple[pd.Index, pd.DataFrame]:
+    """Junctions with a fixed pressure and the branches that regulate an outlet pressure.
+
+    Returns ``(slack_junctions, regulators)``: the junctions where an in-service source or sink
+    has ``p_set_bar``, and a table (component, id, from_junction, to_junction, p_out_set_bar) of
+    in-service control valves / compressors in mode ``p_out``.
+    """
+    slack = []
+    for comp in ("sources", "sinks"):
+        df = net[comp]
+        if len(df):
+            m = df["in_service"] & df["p_set_bar"].notna()
+            slack += df.loc[m, "junction"].astype(str).tolist()
+    regs = []
+    for comp in ("control_valves", "compressors"):
+        df = net[comp]
+        if len(df):
+            m = df["in_service"] & (df["mode"] == "p_out")
+            r = df.loc[m, ["from_junction", "to_junction", "p_out_set_bar"]].copy()
+            r.insert(0, "component", comp)
+            regs.append(r)
+    reg_df = pd.concat(regs) if regs else pd.DataFrame(
+        columns=["component", "from_junction", "to_junction", "p_out_set_bar"])
+    return pd.Index(pd.unique(np.asarray(slack, dtype=object)), dtype=object), reg_df
+
+
+def islands(net: Network, cut_regulators: bool = True) -> tuple[int, np.ndarray]:
+    """Connected components of the junction graph over flow-carrying branches.
+
+    Closed valves, closed control valves, compressors that are off and out-of-service branches
+    carry no flow; with ``cut_regulators`` the branches that regulate an outlet pressure are cut
+    too (pressure does not propagate through them). Returns ``(n, label per junction)``.
+    """
+    j = net.junctions.index
+    pos = pd.Series(np.arange(len(j)), index=j)
+    rows: list[np.ndarray] = []
+    cols: list[np.ndarray] = []
+    for comp in BRANCHES:
+        df = net[comp]
+        if not len(df):
+            continue
+        m = df["in_service"].to_numpy(bool).copy()
+        if comp == "valves":
+            m &= df["open"].to_numpy(bool)
+        if comp == "control_valves":
+            m &= (df["mode"] != "closed").to_numpy()
+            if cut_regulators:
+                m &= (df["mode"] != "p_out").to_numpy()
+        if comp == "compressors":
+            m &= (df["mode"] != "off").to_numpy()
+            if cut_regulators:
+                m &= (df["mode"] != "p_out").to_numpy()
+        f = df["from_junction"].astype(str).map(pos).to_numpy(float)
+        t = df["to_junction"].astype(str).map(pos).to_numpy(float)
+        m &= np.isfinite(f) & np.isfinite(t)
+        rows.append(f[m].astype(int))
+        cols.append(t[m].astype(int))
+    r = np.concatenate(rows) if rows else np.zeros(0, int)
+    c = np.concatenate(cols) if cols else np.zeros(0, int)
+    g = sp.coo_matrix((np.ones(len(r)), (r, c)), shape=(len(j), len(j)))
+    n, labels = connected_components(g, directed=False)
+    return int(n), labels
+
+
+def _check_topology(net: Network, rep: ValidationReport) -> None:
+    for comp in BRANCHES:
+        df = net[comp]
+        if len(df):
+            loop = (df["from_junction"] == df["to_junction"]).to_numpy()
+            _report_mask(rep, comp, df, loop, "to_junction",
+                         lambda e, d=df: f"connects junction {d.at[e, 'from_junction']!r} to itself")
+    j = net.junctions
+    if not len(j):
+        if any(len(net[c]) for c in COMPONENTS):
+            rep.add("error", "junctions", "", "", "network has elements but no junctions")
+        return
+    if rep.errors:  # unknown references make the graph meaningless
+        return
+    slack, regs = pressure_anchors(net)
+    # conflicting set-points on one junction
+    dup_reg = regs["to_junction"][regs["to_junction"].duplicated(keep=False)]
+    for jid in pd.unique(dup_reg):
+        ids = regs.index[regs["to_junction"] == jid].tolist()
+        rep.add("error", "junctions", jid, "", f"outlet pressure regulated by several elements: {ids}")
+    for comp_name, eid, row in ((r.component, i, r) for i, r in regs.iterrows()):
+        if row.to_junction in set(slack):
+            rep.add("error", comp_name, eid, "to_junction",
+                    f"outlet junction {row.to_junction!r} also has a pressure set-point")
+    anchored = set(slack) | set(regs["to_junction"].astype(str))
+    n, labels = islands(net)
+    has_anchor = np.zeros(n, bool)
+    pos = pd.Series(np.arange(len(j)), index=j.index)
+    idx = [pos[a] for a in anchored if a in pos.index]
+    has_anchor[labels[idx]] = True
+    # which junctions carry anything at all
+    used = set()
+    for comp in NODE_ELEMENTS:
+        used |= set(net[comp]["junction"].astype(str))
+    for comp in BRANCHES:
+        used |= set(net[comp]["from_junction"].astype(str)) | set(net[comp]["to_junction"].astype(str))
+    bad_islands = [k for k in range(n) if not has_anchor[k]]
+    for k in bad_islands[:_MAX_PER_RULE]:
+        members = j.index[labels == k]
+        if len(members) == 1 and members[0] not in used:
+            rep.add("warning", "junctions", members[0], "", "isolated junction (no element attached)")
+            continue
+        shown = ", ".join(map(str, members[:5])) + (" ..." if len(members) > 5 else "")
+        rep.add("error", "junctions", members[0], "p_set_bar",
+                f"island of {len(members)} junction(s) ({shown}) has no pressure reference: "
+                "give a source or sink a p_set_bar, or a regulator/compressor mode 'p_out' "
+                "feeding it")
