@@ -62,7 +62,9 @@ class GasProperties:
             if not (isinstance(v, int | float) and math.isfinite(v) and v > 0):
                 problems.append(f"gas.{name} must be a positive number, got {v!r}")
         if self.norm_density_kg_m3 is not None and not self.norm_density_kg_m3 > 0:
-            problems.append(f"gas.norm_density_kg_m3 must be positive, got {self.norm_density_kg_m3!r}")
+            problems.append(
+                f"gas.norm_density_kg_m3 must be positive, got {self.norm_density_kg_m3!r}"
+            )
         if problems:
             raise ValueError("; ".join(problems))
 

@@ -1,0 +1,73 @@
+"""Errors raised while reading input files.
+
+Every reader in :mod:`gasunion.io` raises :class:`InputFileError` (a :class:`ValueError`) for
+bad input, never a bare ``KeyError``/XML ``ParseError``/``ValueError`` traceback. The message
+locates the problem as precisely as the format allows::
+
+    GasLib-40.net, line 123, pipe 'p_5' field 'length': not a number: 'abc'
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+
+class InputFileError(ValueError):
+    """A problem in an input file, located by path, line, element and field where known.
+
+    Attributes
+    ----------
+    message: what is wrong (without the location).
+    path: the file, as given to the reader.
+    line: 1-based line number, or ``None`` if the format/reader cannot tell.
+    element: the id of the offending element (e.g. ``"p_5"``), or ``None``.
+    field: the attribute/column/child element at fault (e.g. ``"length"``), or ``None``.
+    kind: the element's type as written in the file (e.g. ``"pipe"``, ``"source"``, a matgas
+        table name); when given, the element is shown as ``pipe 'p_5'`` instead of
+        ``element 'p_5'``.
+
+    ``str(err)`` reads ``"path, line N, kind 'id' field 'name': message"``; parts that are not
+    known are left out.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        path: str | os.PathLike[str] | None = None,
+        line: int | None = None,
+        element: str | None = None,
+        field: str | None = None,
+        kind: str | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.message = message
+        self.path = path
+        self.line = line
+        self.element = element
+        self.field = field
+        self.kind = kind
+
+    def __str__(self) -> str:
+        parts = []
+        if self.path is not None:
+            parts.append(os.fspath(self.path))
+        if self.line is not None:
+            parts.append(f"line {self.line}")
+        where = []
+        if self.element is not None:
+            where.append(f"{self.kind or 'element'} {self.element!r}")
+        elif self.kind is not None:
+            where.append(self.kind)
+        if self.field is not None:
+            where.append(f"field {self.field!r}")
+        if where:
+            parts.append(" ".join(where))
+        prefix = ", ".join(parts)
+        return f"{prefix}: {self.message}" if prefix else self.message
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (
+            type(self),
+            (self.message, self.path, self.line, self.element, self.field, self.kind),
+        )

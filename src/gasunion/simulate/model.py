@@ -1,0 +1,331 @@
+"""Arrays for the steady-state solver, built once from the network tables.
+
+All branches of all component types are stacked into one set of arrays with a *law* code;
+the Newton kernel then works on these arrays only (vectorised, no loop over elements).
+
+Unknowns: squared pressure ``pi = p^2`` [bar^2] at every junction without a fixed pressure,
+and the mass flow ``q`` [kg/s] of every branch (positive from ``from_junction`` to
+``to_junction``). Equations: mass balance at every free junction and one law per branch.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from gasunion.network import BRANCHES, Network
+from gasunion.network.validation import islands, pressure_anchors
+from gasunion.physics.constants import GRAVITY
+
+# branch laws
+PIPE = 0  #: e^{-s} pi_i - pi_j - K(Z) * phi(q) = 0  (pipes and drag resistors)
+EQUAL = 1  #: pi_i - pi_j = 0 (short pipes, open valves, bypass, open regulators)
+RATIO = 2  #: pi_j - r^2 pi_i = 0 (compressor with fixed ratio)
+POUT = 3  #: pi_j - p_set^2 = 0 (regulator / compressor with outlet set-point)
+PLOSS = 4  #: p_i - p_j - dp * tanh(q / eps) = 0 (resistor with fixed pressure loss)
+CLOSED = 5  #: q = 0 (closed valves, compressors off, closed regulators)
+
+LAW_NAMES = {PIPE: "pipe", EQUAL: "equal", RATIO: "ratio", POUT: "p_out", PLOSS: "p_loss",
+             CLOSED: "closed"}
+
+
+class SimulationSetupError(ValueError):
+    """The network cannot be turned into a well-posed steady-state problem."""
+
+
+@dataclass
+class SimModel:
+    """Everything the Newton kernel needs, as arrays."""
+
+    junction_ids: pd.Index
+    heights_m: np.ndarray
+    fixed: np.ndarray  #: bool per junction: pressure fixed
+    p_fixed_bar: np.ndarray  #: fixed pressure (NaN where free)
+    injection_kg_s: np.ndarray  #: net fixed injection per junction (sources - sinks + storage)
+    # branches
+    branch_component: np.ndarray
+    branch_id: np.ndarray
+    law: np.ndarray
+    fr: np.ndarray
+    to: np.ndarray
+    length_m: np.ndarray
+    diameter_m: np.ndarray
+    roughness_m: np.ndarray
+    lam_fixed: np.ndarray  #: fixed Darcy lambda (NaN: from the friction law)
+    zeta: np.ndarray  #: lumped loss coefficient (pipes) or drag factor (resistors)
+    dh_m: np.ndarray  #: height gain to - from
+    ratio: np.ndarray  #: ratio set-point (RATIO)
+    p_set_bar: np.ndarray  #: outlet set-point (POUT)
+    dp_loss_bar: np.ndarray  #: fixed loss (PLOSS)
+    # compressors (indices into the branch arrays) and their fuel data
+    comp_branch: np.ndarray
+    comp_fuel_node: np.ndarray
+    comp_eta: np.ndarray
+    comp_drive_eta: np.ndarray
+    comp_fuel_model: np.ndarray
+    comp_fuel_share: np.ndarray
+    comp_drive_gas: np.ndarray
+    #: pressure-controlled elements: DataFrame(component, id, node)
+    slack_elements: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(
+        columns=["component", "id", "node"]))
+    assumptions: list[str] = field(default_factory=list)
+
+    @property
+    def n_nodes(self) -> int:
+        return len(self.junction_ids)
+
+    @property
+    def n_branches(self) -> int:
+        return len(self.law)
+
+
+def _num(df: pd.DataFrame, col: str, default: float = math.nan) -> np.ndarray:
+    return df[col].to_numpy(dtype=float) if col in df else np.full(len(df), default)
+
+
+def build_model(net: Network, slack: str = "auto") -> SimModel:
+    """Turn ``net`` into solver arrays.
+
+    ``slack="auto"``: an island with no pressure reference gets one at the in-service source
+    with the highest ``p_max_bar`` of its junction (pressure = that ``p_max_bar``); the choice
+    is recorded in :attr:`SimModel.assumptions`. ``slack="none"``: such an island is an error.
+    """
+    if slack not in ("auto", "none"):
+        raise ValueError(f"slack must be 'auto' or 'none', got {slack!r}")
+    j = net.junctions
+    jid = j.index
+    pos = pd.Series(np.arange(len(jid)), index=jid)
+    n = len(jid)
+    assumptions: list[str] = []
+    slack_rows: list[tuple[str, str, int]] = []
+
+    # ---------------------------------------------------------------- node data
+    fixed = np.zeros(n, bool)
+    p_fixed = np.full(n, np.nan)
+    inj = np.zeros(n)
+    for comp, sign in (("sources", 1.0), ("sinks", -1.0), ("storages", 1.0)):
+        df = net[comp]
+        if not len(df):
+            continue
+        df = df[df["in_service"]]
+        k = df["junction"].astype(str).map(pos).to_numpy(int)
+        if comp != "storages":
+            ps = df["p_set_bar"].to_numpy(float)
+            has = np.isfinite(ps)
+            for kk, pp, eid in zip(k[has], ps[has], df.index[has], strict=True):
+                if fixed[kk] and not math.isclose(p_fixed[kk], pp, rel_tol=1e-12):
+                    raise SimulationSetupError(
+                        f"{comp}[{eid!r}].p_set_bar: junction {jid[kk]!r} has two different "
+                        f"pressure set-points ({p_fixed[kk]} and {pp} bar)"
+                    )
+                fixed[kk] = True
+                p_fixed[kk] = pp
+                slack_rows.append((comp, str(eid), int(kk)))
+            m = df["mass_flow_kg_s"].to_numpy(float)
+            flow_ctl = ~has & np.isfinite(m)
+            free_no_p = ~has & ~np.isfinite(m)
+            if free_no_p.any():
+                bad = df.index[free_no_p][0]
+                raise SimulationSetupError(
+                    f"{comp}[{bad!r}]: neither mass_flow_kg_s nor p_set_bar is set; give a "
+                    "flow set-point or a pressure set-point"
+                )
+            np.add.at(inj, k[flow_ctl], sign * m[flow_ctl])
+        else:
+            np.add.at(inj, k, df["mass_flow_kg_s"].to_numpy(float))
+
+    # ---------------------------------------------------------------- branches
+    parts: dict[str, list[np.ndarray]] = {key: [] for key in (
+        "component", "id", "law", "fr", "to", "L", "D", "k", "lam", "zeta", "ratio", "pset", "dp")}
+
+    def push(comp: str, df: pd.DataFrame, law: np.ndarray, **cols: np.ndarray) -> None:
+        cnt = len(df)
+        parts["component"].append(np.full(cnt, comp, dtype=object))
+        parts["id"].append(df.index.to_numpy(dtype=object))
+        parts["law"].append(law.astype(np.int8))
+        parts["fr"].append(df["from_junction"].astype(str).map(pos).to_numpy(int))
+        parts["to"].append(df["to_junction"].astype(str).map(pos).to_numpy(int))
+        nan = np.full(cnt, np.nan)
+        for key, default in (("L", nan), ("D", nan), ("k", nan), ("lam", nan),
+                             ("zeta", np.zeros(cnt)), ("ratio", nan), ("pset", nan),
+                             ("dp", nan)):
+            parts[key].append(cols.get(key, default))
+
+    for comp in BRANCHES:
+        df = net[comp]
+        if not len(df):
+            continue
+        df = df[df["in_service"]]
+        cnt = len(df)
+        if not cnt:
+            continue
+        if comp == "pipes":
+            push(comp, df, np.full(cnt, PIPE), L=_num(df, "length_km") * 1e3,
+                 D=_num(df, "diameter_mm") * 1e-3, k=_num(df, "roughness_mm") * 1e-3,
+                 lam=_num(df, "friction_factor"), zeta=_num(df, "loss_coefficient", 0.0))
+        elif comp == "short_pipes":
+            push(comp, df, np.full(cnt, EQUAL))
+        elif comp == "resistors":
+            drag = _num(df, "drag_factor")
+            loss = _num(df, "pressure_loss_bar")
+            law = np.where(np.isfinite(drag), PIPE, PLOSS)
+            bad = ~np.isfinite(drag) & ~np.isfinite(loss)
+            if bad.any():
+                raise SimulationSetupError(
+                    f"resistors[{df.index[bad][0]!r}]: needs drag_factor (with diameter_mm) or "
+                    "pressure_loss_bar"
+                )
+            d = _num(df, "diameter_mm") * 1e-3
+            nodiam = np.isfinite(drag) & ~np.isfinite(d)
+            if nodiam.any():
+                raise SimulationSetupError(
+                    f"resistors[{df.index[nodiam][0]!r}].diameter_mm: a drag factor needs a diameter"
+                )
+            push(comp, df, law, L=np.zeros(cnt), D=d, k=np.zeros(cnt), lam=np.zeros(cnt),
+                 zeta=np.where(np.isfinite(drag), drag, 0.0), dp=loss)
+        elif comp == "valves":
+            push(comp, df, np.where(df["open"].to_numpy(bool), EQUAL, CLOSED))
+        elif comp == "control_valves":
+            mode = df["mode"].to_numpy(str)
+            law = np.select([mode == "p_out", mode == "open"], [POUT, EQUAL], CLOSED)
+            push(comp, df, law, pset=_num(df, "p_out_set_bar"))
+        elif comp == "compressors":
+            mode = df["mode"].to_numpy(str)
+            law = np.select([mode == "ratio", mode == "p_out", mode == "bypass"],
+                            [RATIO, POUT, EQUAL], CLOSED)
+            push(comp, df, law, ratio=_num(df, "ratio_set"), pset=_num(df, "p_out_set_bar"))
+
+    def cat(key: str, dtype: object = float) -> np.ndarray:
+        return np.concatenate(parts[key]) if parts[key] else np.zeros(0, dtype=dtype)  # type: ignore[arg-type]
+
+    law = cat("law", np.int8).astype(np.int8)
+    fr = cat("fr", int).astype(int)
+    to = cat("to", int).astype(int)
+    heights = j["height_m"].to_numpy(float)
+    heights = np.where(np.isfinite(heights), heights, 0.0)
+
+    # outlets of POUT branches are pressure anchors too: a set-point there clashes with a slack
+    pout_to = to[law == POUT]
+    clash = fixed[pout_to]
+    if clash.any():
+        raise SimulationSetupError(
+            f"junction {jid[pout_to[clash][0]]!r} has a pressure set-point and is also the outlet "
+            "of a pressure regulator/compressor in mode 'p_out'"
+        )
+
+    # ---------------------------------------------------------------- islands / slack
+    n_isl, labels = islands(net)
+    slack_j, regs = pressure_anchors(net)
+    anchored_nodes = np.zeros(n, bool)
+    anchored_nodes[fixed] = True
+    anchored_nodes[pout_to] = True
+    anchored = np.zeros(n_isl, bool)
+    anchored[labels[anchored_nodes]] = True
+    # an island "is used" if gas can enter or leave it: node elements, or the inlet side of a
+    # regulator/compressor whose outlet is regulated
+    used = np.zeros(n, bool)
+    used[fr[law == POUT]] = True
+    for comp in ("sources", "sinks", "storages"):
+        df = net[comp]
+        if len(df):
+            used[df["junction"].astype(str).map(pos).to_numpy(int)] = True
+    src = net.sources[net.sources["in_service"]] if len(net.sources) else net.sources
+    for isl in np.flatnonzero(~anchored):
+        members = np.flatnonzero(labels == isl)
+        if not used[members].any():
+            # no gas enters or leaves: flows are zero and pressures undefined; pin the
+            # junctions (NaN pressure) and close the branches inside the island
+            fixed[members] = True
+            p_fixed[members] = np.nan
+            inside = np.isin(fr, members) & np.isin(to, members)
+            law[inside] = CLOSED
+            if len(members) > 1 or inside.any():
+                names = ", ".join(map(str, jid[members[:5]])) + (" ..." if len(members) > 5 else "")
+                assumptions.append(f"island {names} has no source or sink: no flow, pressure undefined")
+            continue
+        names = ", ".join(map(str, jid[members[:5]])) + (" ..." if len(members) > 5 else "")
+        if slack == "none" or not len(src):
+            raise SimulationSetupError(
+                f"island of {len(members)} junction(s) ({names}) has no pressure reference; "
+                "set p_set_bar on a source or sink there"
+            )
+        sk = src["junction"].astype(str).map(pos).to_numpy(int)
+        cand = np.flatnonzero(np.isin(sk, members))
+        pm = j["p_max_bar"].to_numpy(float)[sk[cand]] if len(cand) else np.zeros(0)
+        ok = np.isfinite(pm)
+        if not ok.any():
+            raise SimulationSetupError(
+                f"island of {len(members)} junction(s) ({names}) has no pressure reference and "
+                "no source with a p_max_bar to use as one; set p_set_bar on a source or sink"
+            )
+        best = cand[ok][np.argmax(pm[ok])]
+        node = sk[best]
+        fixed[node] = True
+        p_fixed[node] = pm[ok].max()
+        slack_rows.append(("sources", str(src.index[best]), int(node)))
+        assumptions.append(
+            f"island {names}: no pressure set-point; source {src.index[best]!r} at junction "
+            f"{jid[node]!r} taken as pressure reference at its p_max_bar = {p_fixed[node]:g} bar"
+        )
+        # a flow set-point at that junction becomes free: remove it from the fixed injection
+        inj[node] -= float(np.nan_to_num(src["mass_flow_kg_s"].to_numpy(float)[best]))
+
+    # ---------------------------------------------------------------- compressors
+    comp_mask = cat("component", object) == "compressors"
+    comp_branch = np.flatnonzero(comp_mask)
+    cdf = net.compressors
+    cdf = cdf[cdf["in_service"]] if len(cdf) else cdf
+    if len(comp_branch):
+        fj = cdf["fuel_junction"].astype(str)
+        fj = fj.where(fj != "", cdf["from_junction"].astype(str))
+        unknown = ~fj.isin(jid)
+        if unknown.any():
+            raise SimulationSetupError(
+                f"compressors[{cdf.index[unknown.to_numpy()][0]!r}].fuel_junction: unknown "
+                f"junction {fj[unknown].iloc[0]!r}"
+            )
+        fuel_node = fj.map(pos).to_numpy(int)
+        fuel_model = cdf["fuel_model"].to_numpy(str)
+    else:
+        fuel_node = np.zeros(0, int)
+        fuel_model = np.zeros(0, dtype=str)
+
+    dh = heights[to] - heights[fr] if len(law) else np.zeros(0)
+    return SimModel(
+        junction_ids=jid,
+        heights_m=heights,
+        fixed=fixed,
+        p_fixed_bar=p_fixed,
+        injection_kg_s=inj,
+        branch_component=cat("component", object),
+        branch_id=cat("id", object),
+        law=law,
+        fr=fr,
+        to=to,
+        length_m=cat("L"),
+        diameter_m=cat("D"),
+        roughness_m=cat("k"),
+        lam_fixed=cat("lam"),
+        zeta=cat("zeta"),
+        dh_m=dh,
+        ratio=cat("ratio"),
+        p_set_bar=cat("pset"),
+        dp_loss_bar=cat("dp"),
+        comp_branch=comp_branch,
+        comp_fuel_node=fuel_node,
+        comp_eta=_num(cdf, "efficiency") if len(comp_branch) else np.zeros(0),
+        comp_drive_eta=_num(cdf, "drive_efficiency") if len(comp_branch) else np.zeros(0),
+        comp_fuel_model=fuel_model,
+        comp_fuel_share=_num(cdf, "fuel_share") if len(comp_branch) else np.zeros(0),
+        comp_drive_gas=(cdf["drive"].to_numpy(str) == "gas") if len(comp_branch) else np.zeros(0, bool),
+        slack_elements=pd.DataFrame(slack_rows, columns=["component", "id", "node"]),
+        assumptions=assumptions,
+    )
+
+
+def elevation_s(dh_m: np.ndarray, z: np.ndarray, r_s: float, t_k: float) -> np.ndarray:
+    """``s = 2 g dh / (Z R_s T)`` [-] (eq. (2) of the validation notes; Koch et al. 2015 ch. 2)."""
+    return 2.0 * GRAVITY * dh_m / (z * r_s * t_k)

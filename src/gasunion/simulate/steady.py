@@ -1,0 +1,443 @@
+"""Steady-state simulation: :func:`simulate` and its result tables.
+
+``simulate(net)`` builds the solver arrays once (:mod:`.model`), runs the Newton kernel
+(:mod:`.newton`) and returns a :class:`SimulationResult` with one table per component type
+(same index as the network tables), a ``summary`` dict and a ``violations`` table of bounds
+that the solution breaks. A failure raises a :class:`SimulationError` whose ``diagnosis`` table
+names the elements at fault.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from gasunion.network import Network
+from gasunion.physics.compressibility import make_z_model
+from gasunion.physics.compressor import isentropic_head
+from gasunion.physics.friction import friction_factor, reynolds
+from gasunion.simulate.model import (
+    CLOSED,
+    EQUAL,
+    PIPE,
+    POUT,
+    RATIO,
+    SimulationSetupError,
+    build_model,
+)
+from gasunion.simulate.newton import Kernel, NewtonOptions, solve
+
+FRICTION_MODELS = ("nikuradse", "colebrook", "hofer", "weymouth")
+Z_MODELS = ("ideal", "papay", "aga", "aga8", "gerg2008")
+
+
+class SimulationError(RuntimeError):
+    """A simulation that failed; ``diagnosis`` lists the elements at fault.
+
+    ``kind`` is ``"setup"`` (ill-posed input), ``"not_converged"`` or ``"infeasible"``
+    (physically impossible, e.g. a pressure would fall below zero).
+    """
+
+    def __init__(self, kind: str, message: str, diagnosis: pd.DataFrame | None = None,
+                 result: SimulationResult | None = None) -> None:
+        self.kind = kind
+        self.diagnosis = diagnosis if diagnosis is not None else pd.DataFrame()
+        self.result = result
+        text = message
+        if len(self.diagnosis):
+            rows = [
+                "  " + ", ".join(f"{c}={_fmt(v)}" for c, v in r.items())
+                for _, r in self.diagnosis.head(10).iterrows()
+            ]
+            text += "\n" + "\n".join(rows)
+        super().__init__(text)
+
+
+def _fmt(v: object) -> str:
+    if isinstance(v, float):
+        return f"{v:.6g}"
+    return str(v)
+
+
+@dataclass
+class SimulationResult:
+    """Result tables of a steady-state simulation.
+
+    * ``junctions``: ``p_bar`` (absolute), ``p_barg``, ``z``, ``density_kg_m3``,
+      ``injection_kg_s`` (net gas entering the network at the junction).
+    * ``pipes``: ``from_junction``, ``to_junction``, ``mass_flow_kg_s``, ``flow_mcm_d``,
+      ``flow_knm3_h``, ``p_from_bar``, ``p_to_bar``, ``velocity_m_s`` (at mean pressure),
+      ``velocity_from_m_s``, ``velocity_to_m_s``, ``reynolds``, ``lambda``.
+    * other branch tables: flows and end pressures; ``compressors`` also ``ratio``,
+      ``head_j_kg``, ``power_mw``, ``fuel_kg_s``.
+    * ``sources``/``sinks``/``storages``: actual ``mass_flow_kg_s`` and ``flow_mcm_d``.
+    * ``summary``: converged, iterations, ``solve_time_s`` (numerical solve alone),
+      ``max_mass_balance_error_kg_s``, settings, assumptions.
+    * ``violations``: component, id, field, value, bound, excess.
+    """
+
+    junctions: pd.DataFrame
+    pipes: pd.DataFrame
+    short_pipes: pd.DataFrame
+    resistors: pd.DataFrame
+    valves: pd.DataFrame
+    control_valves: pd.DataFrame
+    compressors: pd.DataFrame
+    sources: pd.DataFrame
+    sinks: pd.DataFrame
+    storages: pd.DataFrame
+    summary: dict[str, Any]
+    violations: pd.DataFrame = field(default_factory=pd.DataFrame)
+
+    def __getitem__(self, component: str) -> pd.DataFrame:
+        return getattr(self, component)  # type: ignore[no-any-return]
+
+    def tables(self) -> dict[str, pd.DataFrame]:
+        names = ("junctions", "pipes", "short_pipes", "resistors", "valves", "control_valves",
+                 "compressors", "sources", "sinks", "storages")
+        return {n: getattr(self, n) for n in names}
+
+    def border_flows(self, net: Network) -> pd.DataFrame:
+        """Flows on branches whose ends lie in different countries (see Network.border_points)."""
+        bp = net.border_points()
+        bp = bp[bp["component"] != "junctions"]
+        rows = []
+        for eid, r in bp.iterrows():
+            t = self[r["component"]]
+            if eid in t.index:
+                rows.append({"component": r["component"], "id": eid,
+                             "from_country": r["from_country"], "to_country": r["to_country"],
+                             "mass_flow_kg_s": t.at[eid, "mass_flow_kg_s"],
+                             "flow_mcm_d": t.at[eid, "flow_mcm_d"]})
+        return pd.DataFrame(rows, columns=["component", "id", "from_country", "to_country",
+                                           "mass_flow_kg_s", "flow_mcm_d"])
+
+
+def simulate(
+    net: Network,
+    friction: str = "nikuradse",
+    z: str = "papay",
+    tol: float = 1e-10,
+    max_iter: int = 60,
+    slack: str = "auto",
+    raise_on_failure: bool = True,
+    progress: Callable[[int, float], None] | None = None,
+) -> SimulationResult:
+    """Steady-state, isothermal gas flow on ``net``.
+
+    Parameters
+    ----------
+    friction: ``"nikuradse"`` (fully rough), ``"colebrook"`` (Colebrook–White with Reynolds
+        number), ``"hofer"`` (explicit approximation of Colebrook) or ``"weymouth"``. Pipes with
+        a ``friction_factor`` use that fixed value.
+    z: compressibility ``"ideal"``, ``"papay"``, ``"aga"`` (alias ``"aga8"``: the AGA formula of
+        Koch et al. 2015) or ``"gerg2008"`` (CoolProp, needs ``net.gas.composition`` or methane).
+    tol: convergence tolerance on the scaled residuals (mass balance relative to the flow scale,
+        pressure laws relative to the squared reference pressure).
+    slack: ``"auto"`` gives an island without pressure set-point a reference at its source with
+        the highest ``p_max_bar`` (recorded in ``summary["assumptions"]``); ``"none"`` refuses.
+    raise_on_failure: raise :class:`SimulationError` if not converged or infeasible; else return
+        the last iterate with ``summary["converged"] = False``.
+    """
+    if friction not in FRICTION_MODELS:
+        raise ValueError(f"friction must be one of {', '.join(FRICTION_MODELS)}, got {friction!r}")
+    if z not in Z_MODELS:
+        raise ValueError(f"z must be one of {', '.join(Z_MODELS)}, got {z!r}")
+    report = net.validate()
+    if report.errors:
+        diag = report.to_frame()
+        raise SimulationError("setup", f"network {net.name!r} is invalid:", diag[diag.severity == "error"])
+    try:
+        m = build_model(net, slack=slack)
+    except SimulationSetupError as exc:
+        raise SimulationError("setup", str(exc)) from None
+    gas = net.gas
+    z_model = make_z_model(z, gas)
+    opt = NewtonOptions(friction=friction, tol=tol, max_iter=max_iter)
+    k = Kernel(m, z_model, gas.r_specific, gas.temperature_k, gas.viscosity_pa_s, opt)
+    lhv = gas.lower_heating_value_mj_kg * 1e6
+    st = solve(k, lhv, gas.kappa, progress=progress)
+    res = _results(net, k, st.x, friction, z)
+    summary = {
+        "network": net.name,
+        "converged": bool(st.converged),
+        "iterations": st.iterations,
+        "residual_norm": st.residual_norm,
+        "solve_time_s": st.solve_time_s,
+        "lu_time_s": st.lu_time_s,
+        "max_mass_balance_error_kg_s": res.summary["max_mass_balance_error_kg_s"],
+        "total_injection_kg_s": res.summary["total_injection_kg_s"],
+        "settings": {"friction": friction, "z": z, "tol": tol, "max_iter": max_iter,
+                     "slack": slack, "temperature_k": gas.temperature_k},
+        "assumptions": list(net.meta.get("assumptions", [])) + m.assumptions,
+        "n_violations": len(res.violations),
+    }
+    res.summary = summary
+    if not st.converged:
+        diag = _largest_residuals(k, st.x)
+        msg = (f"not converged after {st.iterations} iterations (scaled residual "
+               f"{st.residual_norm:.3g} > tol {tol:g}){': ' + st.message if st.message else ''}; "
+               "elements with the largest residuals:")
+        summary["message"] = msg
+        if raise_on_failure:
+            raise SimulationError("not_converged", msg, diag, res)
+        return res
+    infeasible = _infeasibilities(net, k, st.x, res)
+    if len(infeasible):
+        msg = "physically impossible steady state:"
+        summary["converged"] = True
+        summary["feasible"] = False
+        summary["message"] = msg
+        if raise_on_failure:
+            raise SimulationError("infeasible", msg, infeasible, res)
+    else:
+        summary["feasible"] = True
+    return res
+
+
+# ---------------------------------------------------------------------------------- results
+def _largest_residuals(k: Kernel, x: np.ndarray, n: int = 10) -> pd.DataFrame:
+    F, _ = k.evaluate(x, need_jac=False)
+    scaled = np.abs(F / k.fscale)
+    order = np.argsort(-scaled)[:n]
+    rows = []
+    for r in order:
+        if r < k.nf:
+            rows.append({"component": "junctions", "id": k.m.junction_ids[k.free_nodes[r]],
+                         "equation": "mass balance", "residual": F[r], "unit": "kg/s",
+                         "scaled": scaled[r]})
+        else:
+            b = r - k.nf
+            rows.append({"component": k.m.branch_component[b], "id": k.m.branch_id[b],
+                         "equation": "pressure law", "residual": F[r],
+                         "unit": "kg/s" if k.m.law[b] == CLOSED else "bar^2", "scaled": scaled[r]})
+    return pd.DataFrame(rows)
+
+
+def _infeasibilities(net: Network, k: Kernel, x: np.ndarray, res: SimulationResult) -> pd.DataFrame:
+    rows = []
+    pi = k.pi_all(x)
+    m = k.m
+    neg = np.flatnonzero(~m.fixed & (pi <= 0))
+    for i in neg[np.argsort(pi[neg])][:20]:
+        rows.append({"component": "junctions", "id": m.junction_ids[i], "field": "p_bar",
+                     "problem": "pressure would fall below zero",
+                     "value": float(pi[i]), "unit": "bar^2 (p^2)"})
+    q = x[k.nf:]
+    p = np.sqrt(np.maximum(pi, 0.0))
+    scale = 1e-6 * k.flow_scale
+    for law, label in ((RATIO, "compressor"), (POUT, "regulator/compressor")):
+        bad = np.flatnonzero((m.law == law) & (q < -scale))
+        for b in bad:
+            rows.append({"component": m.branch_component[b], "id": m.branch_id[b],
+                         "field": "mass_flow_kg_s",
+                         "problem": f"flow against the {label} direction", "value": float(q[b]),
+                         "unit": "kg/s"})
+    # regulators cannot raise pressure; compressors in p_out mode cannot lower it
+    for b in np.flatnonzero(m.law == POUT):
+        pin, pout = p[m.fr[b]], p[m.to[b]]
+        if m.branch_component[b] == "control_valves" and pin < pout - 1e-9:
+            rows.append({"component": "control_valves", "id": m.branch_id[b], "field": "p_out_set_bar",
+                         "problem": f"inlet pressure {pin:.4g} bar below the outlet set-point",
+                         "value": float(pout), "unit": "bar"})
+        if m.branch_component[b] == "compressors" and pout < pin - 1e-9:
+            rows.append({"component": "compressors", "id": m.branch_id[b], "field": "p_out_set_bar",
+                         "problem": f"suction pressure {pin:.4g} bar above the discharge set-point "
+                                    "(ratio < 1)", "value": float(pout), "unit": "bar"})
+    return pd.DataFrame(rows, columns=["component", "id", "field", "problem", "value", "unit"])
+
+
+def _results(net: Network, k: Kernel, x: np.ndarray, friction: str, z: str) -> SimulationResult:
+    m = k.m
+    gas = net.gas
+    pi = k.pi_all(x)
+    p = np.where(np.isnan(m.p_fixed_bar) & m.fixed, np.nan, np.sqrt(np.maximum(pi, 0.0)))
+    p = np.where(~m.fixed & (pi < 0), np.nan, p)
+    q = x[k.nf:]
+    zj = k.z_model.z(np.where(np.isfinite(p), p, 1.0) * 1e5)
+    zj = np.where(np.isfinite(p), zj, np.nan)
+    rho = p * 1e5 / (zj * gas.r_specific * gas.temperature_k)
+    # net injection per junction from the balance (slack flows included)
+    n = m.n_nodes
+    inflow = np.zeros(n)
+    np.add.at(inflow, m.to, q)
+    np.add.at(inflow, m.fr, -q)
+    fuel_at = np.zeros(n)
+    if len(k.fuel):
+        np.add.at(fuel_at, m.comp_fuel_node, k.fuel)
+    injection = -inflow + fuel_at  # gas that must enter at the junction to balance it
+    residual = injection - m.injection_kg_s
+    free = ~m.fixed
+    max_err = float(np.max(np.abs(residual[free]))) if free.any() else 0.0
+    jt = pd.DataFrame(index=m.junction_ids)
+    jt["p_bar"] = p
+    jt["p_barg"] = p - 1.01325
+    jt["z"] = zj
+    jt["density_kg_m3"] = rho
+    jt["injection_kg_s"] = np.where(m.fixed, injection, m.injection_kg_s)
+    jt["injection_mcm_d"] = gas.mcm_d_from_kg_s(jt["injection_kg_s"].to_numpy())
+    jt.index.name = "id"
+
+    tables: dict[str, pd.DataFrame] = {}
+    comp_arr = m.branch_component
+    for comp in ("pipes", "short_pipes", "resistors", "valves", "control_valves", "compressors"):
+        df = net[comp]
+        t = pd.DataFrame(index=df.index)
+        t["from_junction"] = df["from_junction"]
+        t["to_junction"] = df["to_junction"]
+        t["mass_flow_kg_s"] = 0.0
+        sel = np.flatnonzero(comp_arr == comp)
+        ids = m.branch_id[sel]
+        t.loc[ids, "mass_flow_kg_s"] = q[sel]
+        t["flow_mcm_d"] = gas.mcm_d_from_kg_s(t["mass_flow_kg_s"].to_numpy())
+        t["flow_knm3_h"] = gas.knm3_h_from_kg_s(t["mass_flow_kg_s"].to_numpy())
+        pos = pd.Series(np.arange(n), index=m.junction_ids)
+        fi = df["from_junction"].astype(str).map(pos).to_numpy(int) if len(df) else np.zeros(0, int)
+        ti = df["to_junction"].astype(str).map(pos).to_numpy(int) if len(df) else np.zeros(0, int)
+        t["p_from_bar"] = p[fi]
+        t["p_to_bar"] = p[ti]
+        t["in_service"] = df["in_service"]
+        t.index.name = "id"
+        tables[comp] = t
+    # pipes: velocity, Reynolds, lambda
+    pt = tables["pipes"]
+    if len(pt):
+        df = net.pipes
+        d = df["diameter_mm"].to_numpy(float) * 1e-3
+        area = math.pi * d**2 / 4
+        mf = pt["mass_flow_kg_s"].to_numpy(float)
+        p1, p2 = pt["p_from_bar"].to_numpy(float), pt["p_to_bar"].to_numpy(float)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            pm = 2.0 / 3.0 * (p1 + p2 - p1 * p2 / (p1 + p2))
+            zm = k.z_model.z(np.where(np.isfinite(pm), pm, 1.0) * 1e5)
+            rt = gas.r_specific * gas.temperature_k
+            pt["velocity_m_s"] = mf * zm * rt / (pm * 1e5 * area)
+            pt["velocity_from_m_s"] = mf * k.z_model.z(np.nan_to_num(p1, nan=1.0) * 1e5) * rt / (p1 * 1e5 * area)
+            pt["velocity_to_m_s"] = mf * k.z_model.z(np.nan_to_num(p2, nan=1.0) * 1e5) * rt / (p2 * 1e5 * area)
+        re = reynolds(mf, d, gas.viscosity_pa_s)
+        pt["reynolds"] = re
+        lam_fixed = df["friction_factor"].to_numpy(float)
+        lam = np.full(len(pt), np.nan)
+        pos_re = re > 0
+        if pos_re.any():
+            lam[pos_re] = friction_factor(friction, re[pos_re], d[pos_re],
+                                          df["roughness_mm"].to_numpy(float)[pos_re] * 1e-3)[0]
+        pt["lambda"] = np.where(np.isfinite(lam_fixed), lam_fixed, lam)
+    # compressors: ratio, head, power, fuel
+    ct = tables["compressors"]
+    ct["ratio"] = ct["p_to_bar"] / ct["p_from_bar"]
+    ct["head_j_kg"] = 0.0
+    ct["power_mw"] = 0.0
+    ct["fuel_kg_s"] = 0.0
+    if len(ct) and len(m.comp_branch):
+        cb = m.comp_branch
+        ids = m.branch_id[cb]
+        p_in = p[m.fr[cb]]
+        ratio = np.maximum(p[m.to[cb]] / p_in, 1.0)
+        active = (m.law[cb] != EQUAL) & (m.law[cb] != CLOSED)
+        head = isentropic_head(p_in * 1e5, p_in * ratio * 1e5, gas.temperature_k,
+                               k.z_model.z(p_in * 1e5), gas.r_specific, gas.kappa)
+        head = np.where(active, head, 0.0)
+        ct.loc[ids, "head_j_kg"] = head
+        ct.loc[ids, "power_mw"] = np.maximum(q[cb], 0.0) * head / m.comp_eta / 1e6
+        ct.loc[ids, "fuel_kg_s"] = k.fuel
+        ct["mode"] = net.compressors["mode"]
+    # node elements
+    node_tables: dict[str, pd.DataFrame] = {}
+    for comp in ("sources", "sinks", "storages"):
+        df = net[comp]
+        t = pd.DataFrame(index=df.index)
+        t["junction"] = df["junction"]
+        col = "mass_flow_kg_s"
+        t[col] = df[col].to_numpy(float) if col in df else np.nan
+        node_tables[comp] = t
+    # slack flows: the part of a pressure-fixed junction's balance not covered by its
+    # flow-controlled elements goes to its pressure-controlled element(s), shared equally
+    remainder = np.where(m.fixed, injection - m.injection_kg_s, 0.0)
+    slack_el = m.slack_elements
+    if len(slack_el):
+        count = slack_el.groupby("node").size()
+        for comp, sign in (("sources", 1.0), ("sinks", -1.0)):
+            sel = slack_el[slack_el["component"] == comp]
+            if len(sel):
+                share = remainder[sel["node"].to_numpy(int)] / count.loc[sel["node"]].to_numpy()
+                node_tables[comp].loc[sel["id"].to_numpy(), "mass_flow_kg_s"] = sign * share
+    for comp in ("sources", "sinks"):
+        df = net[comp]
+        if len(df):
+            node_tables[comp]["p_set_bar"] = df["p_set_bar"]
+            node_tables[comp]["nominated_kg_s"] = df["mass_flow_kg_s"]
+            node_tables[comp].loc[~df["in_service"], "mass_flow_kg_s"] = 0.0
+    for comp, t in node_tables.items():
+        t["flow_mcm_d"] = gas.mcm_d_from_kg_s(t["mass_flow_kg_s"].to_numpy(float))
+        t.index.name = "id"
+    res = SimulationResult(
+        junctions=jt,
+        **tables,
+        **node_tables,
+        summary={"max_mass_balance_error_kg_s": max_err,
+                 "total_injection_kg_s": float(np.sum(np.maximum(injection, 0.0)))},
+    )
+    res.violations = _violations(net, res)
+    return res
+
+
+def _violations(net: Network, res: SimulationResult) -> pd.DataFrame:
+    rows: list[dict[str, Any]] = []
+
+    def check(comp: str, ids: pd.Index, fld: str, value: np.ndarray, bound: np.ndarray,
+              upper: bool, tol: float = 1e-6) -> None:
+        ok = np.isfinite(value) & np.isfinite(bound)
+        excess = (value - bound) if upper else (bound - value)
+        bad = ok & (excess > tol * np.maximum(1.0, np.abs(bound)))
+        for i in np.flatnonzero(bad):
+            rows.append({"component": comp, "id": ids[i], "field": fld, "value": float(value[i]),
+                         "bound": float(bound[i]), "kind": "max" if upper else "min",
+                         "excess": float(excess[i])})
+
+    j = net.junctions
+    pj = res.junctions["p_bar"].reindex(j.index).to_numpy(float)
+    check("junctions", j.index, "p_bar", pj, j["p_max_bar"].to_numpy(float), True)
+    check("junctions", j.index, "p_bar", pj, j["p_min_bar"].to_numpy(float), False)
+    if len(net.pipes):
+        pt = res.pipes
+        pmax = net.pipes["p_max_bar"].to_numpy(float)
+        pmx = np.fmax(pt["p_from_bar"].to_numpy(float), pt["p_to_bar"].to_numpy(float))
+        check("pipes", pt.index, "p_bar", pmx, pmax, True)
+    from gasunion.network import BRANCHES
+
+    for comp in BRANCHES:
+        df = net[comp]
+        if not len(df):
+            continue
+        f = res[comp]["mass_flow_kg_s"].to_numpy(float)
+        check(comp, df.index, "mass_flow_kg_s", f, df["mass_flow_max_kg_s"].to_numpy(float), True)
+        check(comp, df.index, "mass_flow_kg_s", f, df["mass_flow_min_kg_s"].to_numpy(float), False)
+    for comp in ("sources", "sinks"):
+        df = net[comp]
+        if not len(df):
+            continue
+        f = res[comp]["mass_flow_kg_s"].to_numpy(float)
+        check(comp, df.index, "mass_flow_kg_s", f, df["mass_flow_max_kg_s"].to_numpy(float), True)
+        check(comp, df.index, "mass_flow_kg_s", f, df["mass_flow_min_kg_s"].to_numpy(float), False)
+    c = net.compressors
+    if len(c):
+        ct = res.compressors
+        active = (c["mode"].isin(["ratio", "p_out"])).to_numpy()
+        r = np.where(active, ct["ratio"].to_numpy(float), np.nan)
+        check("compressors", c.index, "ratio", r, c["ratio_max"].to_numpy(float), True)
+        check("compressors", c.index, "ratio", r, c["ratio_min"].to_numpy(float), False)
+        check("compressors", c.index, "power_mw", ct["power_mw"].to_numpy(float),
+              c["power_max_mw"].to_numpy(float), True)
+        check("compressors", c.index, "p_from_bar", ct["p_from_bar"].to_numpy(float),
+              c["p_in_min_bar"].to_numpy(float), False)
+        check("compressors", c.index, "p_to_bar", ct["p_to_bar"].to_numpy(float),
+              c["p_out_max_bar"].to_numpy(float), True)
+    _ = PIPE
+    return pd.DataFrame(rows, columns=["component", "id", "field", "value", "bound", "kind", "excess"])
