@@ -280,11 +280,11 @@ def friction_term(
     """
     mdl = _check_model(model)
     mf, d, k, visc = np.broadcast_arrays(_f(mass_flow_kg_s), _f(d_m), _f(k_m), _f(mu))
-    c = 4.0 / (math.pi * d * visc)
-    re = c * np.abs(mf)
+    c = np.asarray(4.0 / (math.pi * d * visc), dtype=np.float64)
+    re = np.asarray(c * np.abs(mf), dtype=np.float64)
     lam_coef = 16.0 * math.pi * d * visc  # = 64 / c
-    phi = lam_coef * mf
-    dphi = lam_coef.copy()
+    phi = np.array(lam_coef * mf, dtype=np.float64)  # laminar branch (0-d safe copies)
+    dphi = np.array(lam_coef, dtype=np.float64)
     if mdl in ("nikuradse", "weymouth"):
         lt, _ = _turbulent(mdl, re, d, k)  # Re-independent laws
         use = lt * re > 64.0  # lambda_turb > 64/Re: turbulent branch of the max
