@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 import math
 import time
-from enum import Enum
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -32,14 +32,14 @@ console = Console()
 err_console = Console(stderr=True)
 
 
-class Friction(str, Enum):
+class Friction(StrEnum):
     nikuradse = "nikuradse"
     colebrook = "colebrook"
     hofer = "hofer"
     weymouth = "weymouth"
 
 
-class ZChoice(str, Enum):
+class ZChoice(StrEnum):
     ideal = "ideal"
     papay = "papay"
     aga8 = "aga8"

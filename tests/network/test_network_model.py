@@ -74,7 +74,7 @@ def test_duplicate_ids_rejected() -> None:
 
 def test_unknown_column_and_wrong_type_named() -> None:
     net = small()
-    with pytest.raises(NetworkError, match="unknown column.*lenght_km"):
+    with pytest.raises(NetworkError, match=r"unknown column.*lenght_km"):
         net.add("pipes", "x", from_junction="A", to_junction="B", lenght_km=1.0, diameter_mm=1.0)
     with pytest.raises(NetworkError, match=r"length_km.*element 'x'.*'abc'"):
         net.add("pipes", "x", from_junction="A", to_junction="B", length_km="abc", diameter_mm=1.0)
@@ -153,3 +153,12 @@ def test_copy_and_equals() -> None:
     assert not c.equals(net)
     assert net.pipes.loc["AB", "length_km"] == 10.0
     assert math.isnan(c.pipes.loc["AB", "p_max_bar"])
+
+
+def test_docs_reference_page_is_generated_from_schema() -> None:
+    """docs/reference/components.md must equal the schema's generated page (regenerate with
+    ``python -c "from gasunion.network.schema import reference_markdown as r; print(r())"``)."""
+    from pathlib import Path
+
+    page = Path(__file__).resolve().parents[2] / "docs" / "reference" / "components.md"
+    assert page.read_text() == reference_markdown() + "\n"

@@ -177,6 +177,36 @@ def test_gerg_two_phase_rejected(cp: Any) -> None:
         Gerg2008Z({}, 150.0)
 
 
+def test_gerg_mix_two_phase_rejected(cp: Any) -> None:
+    """The 4-component mix at 200 K is two-phase around 50 bar (CoolProp full PT flash): the
+    cross-check of the fast imposed-phase table must detect it and raise ValueError."""
+    with pytest.raises(ValueError, match="not single-phase gas"):
+        Gerg2008Z(MIX, 200.0)
+
+
+def test_gerg_composition_is_normalised(gerg_mix: Gerg2008Z) -> None:
+    """Mole fractions given in percent are normalised to sum 1 (same coolprop_Z.out values:
+    Z(50 bar) = 0.891340, Z(70 bar) = 0.851277)."""
+    pct = Gerg2008Z({k: 100.0 * v for k, v in MIX.items()}, T)
+    assert sum(pct.composition.values()) == pytest.approx(1.0, rel=1e-14)
+    assert pct.z([50e5, 70e5]) == pytest.approx([0.891340, 0.851277], rel=REL)
+    assert pct.z([50e5, 70e5]) == pytest.approx(gerg_mix.z([50e5, 70e5]), rel=1e-12)
+
+
+def test_gerg_fast_path_mismatch_falls_back(cp: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """If the fast imposed-phase flash disagrees with the full flash at the check points, the
+    whole table is recomputed with the full flash (simulated by corrupting the fast path)."""
+    real = Gerg2008Z._flash_one
+
+    def corrupted(self: Gerg2008Z, p: float, *, impose_gas: bool) -> float:
+        z = real(self, p, impose_gas=impose_gas)
+        return z * 1.01 if impose_gas else z
+
+    monkeypatch.setattr(Gerg2008Z, "_flash_one", corrupted)
+    model = Gerg2008Z(MIX, T, n_points=12)
+    assert model.z([50e5, 70e5]) == pytest.approx([0.891340, 0.851277], rel=REL)
+
+
 def test_gerg_bad_composition(cp: Any) -> None:
     with pytest.raises(ValueError, match="mole fractions"):
         Gerg2008Z({"Methane": -0.1, "Ethane": 1.1}, T)

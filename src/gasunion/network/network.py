@@ -261,9 +261,7 @@ def _cast(col: np.ndarray, dtype: str, default: object) -> pd.Series:
     if dtype == "bool":
         out = []
         for v in col:
-            if isinstance(v, bool | np.bool_):
-                out.append(bool(v))
-            elif isinstance(v, int | np.integer) and v in (0, 1):
+            if isinstance(v, bool | np.bool_) or (isinstance(v, int | np.integer) and v in (0, 1)):
                 out.append(bool(v))
             elif isinstance(v, str) and v.strip().lower() in ("true", "false", "1", "0"):
                 out.append(v.strip().lower() in ("true", "1"))

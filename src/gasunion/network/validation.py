@@ -188,7 +188,8 @@ def _check_bounds(net: Network, rep: ValidationReport) -> None:
     if len(comp_df):
         mode = comp_df["mode"]
         r = comp_df["ratio_set"].to_numpy(float)
-        _report_mask(rep, "compressors", comp_df, ((mode == "p_out") & comp_df["p_out_set_bar"].isna()).to_numpy(),
+        no_set = ((mode == "p_out") & comp_df["p_out_set_bar"].isna()).to_numpy()
+        _report_mask(rep, "compressors", comp_df, no_set,
                      "p_out_set_bar", lambda _e: "mode 'p_out' needs an outlet pressure set-point")
         rmin, rmax = comp_df["ratio_min"].to_numpy(float), comp_df["ratio_max"].to_numpy(float)
         out = (mode == "ratio").to_numpy() & (
@@ -198,7 +199,8 @@ def _check_bounds(net: Network, rep: ValidationReport) -> None:
                      f"[ratio_min, ratio_max]", severity="warning")
     cv = net.control_valves
     if len(cv):
-        _report_mask(rep, "control_valves", cv, ((cv["mode"] == "p_out") & cv["p_out_set_bar"].isna()).to_numpy(),
+        no_set = ((cv["mode"] == "p_out") & cv["p_out_set_bar"].isna()).to_numpy()
+        _report_mask(rep, "control_valves", cv, no_set,
                      "p_out_set_bar", lambda _e: "mode 'p_out' needs an outlet pressure set-point")
 
 

@@ -388,7 +388,7 @@ class Gerg2008Z:
         bad = ~np.isfinite(p) | (p < 0.0)
         if np.any(bad):
             raise ValueError(
-                f"Gerg2008Z: pressure {p[bad].flat[0]!r} Pa is negative or not finite"
+                f"Gerg2008Z: pressure {float(p[bad].flat[0]):.6g} Pa is negative or not finite"
             )
         pmax = float(np.max(p))
         if pmax > self.p_max_pa:

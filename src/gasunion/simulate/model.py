@@ -12,12 +12,13 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from gasunion.network import BRANCHES, Network
-from gasunion.network.validation import islands, pressure_anchors
+from gasunion.network.validation import islands
 from gasunion.physics.constants import GRAVITY
 
 # branch laws
@@ -198,8 +199,8 @@ def build_model(net: Network, slack: str = "auto") -> SimModel:
                             [RATIO, POUT, EQUAL], CLOSED)
             push(comp, df, law, ratio=_num(df, "ratio_set"), pset=_num(df, "p_out_set_bar"))
 
-    def cat(key: str, dtype: object = float) -> np.ndarray:
-        return np.concatenate(parts[key]) if parts[key] else np.zeros(0, dtype=dtype)  # type: ignore[arg-type]
+    def cat(key: str, dtype: Any = float) -> np.ndarray:
+        return np.concatenate(parts[key]) if parts[key] else np.zeros(0, dtype=dtype)
 
     law = cat("law", np.int8).astype(np.int8)
     fr = cat("fr", int).astype(int)
@@ -218,7 +219,6 @@ def build_model(net: Network, slack: str = "auto") -> SimModel:
 
     # ---------------------------------------------------------------- islands / slack
     n_isl, labels = islands(net)
-    slack_j, regs = pressure_anchors(net)
     anchored_nodes = np.zeros(n, bool)
     anchored_nodes[fixed] = True
     anchored_nodes[pout_to] = True

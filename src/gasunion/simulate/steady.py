@@ -10,7 +10,6 @@ names the elements at fault.
 from __future__ import annotations
 
 import math
-import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -25,7 +24,6 @@ from gasunion.physics.friction import friction_factor, reynolds
 from gasunion.simulate.model import (
     CLOSED,
     EQUAL,
-    PIPE,
     POUT,
     RATIO,
     SimulationSetupError,
@@ -96,7 +94,8 @@ class SimulationResult:
     violations: pd.DataFrame = field(default_factory=pd.DataFrame)
 
     def __getitem__(self, component: str) -> pd.DataFrame:
-        return getattr(self, component)  # type: ignore[no-any-return]
+        table: pd.DataFrame = getattr(self, component)
+        return table
 
     def tables(self) -> dict[str, pd.DataFrame]:
         names = ("junctions", "pipes", "short_pipes", "resistors", "valves", "control_valves",
@@ -318,8 +317,10 @@ def _results(net: Network, k: Kernel, x: np.ndarray, friction: str, z: str) -> S
             zm = k.z_model.z(np.where(np.isfinite(pm), pm, 1.0) * 1e5)
             rt = gas.r_specific * gas.temperature_k
             pt["velocity_m_s"] = mf * zm * rt / (pm * 1e5 * area)
-            pt["velocity_from_m_s"] = mf * k.z_model.z(np.nan_to_num(p1, nan=1.0) * 1e5) * rt / (p1 * 1e5 * area)
-            pt["velocity_to_m_s"] = mf * k.z_model.z(np.nan_to_num(p2, nan=1.0) * 1e5) * rt / (p2 * 1e5 * area)
+            z1 = k.z_model.z(np.nan_to_num(p1, nan=1.0) * 1e5)
+            z2 = k.z_model.z(np.nan_to_num(p2, nan=1.0) * 1e5)
+            pt["velocity_from_m_s"] = mf * z1 * rt / (p1 * 1e5 * area)
+            pt["velocity_to_m_s"] = mf * z2 * rt / (p2 * 1e5 * area)
         re = reynolds(mf, d, gas.viscosity_pa_s)
         pt["reynolds"] = re
         lam_fixed = df["friction_factor"].to_numpy(float)
@@ -374,7 +375,7 @@ def _results(net: Network, k: Kernel, x: np.ndarray, friction: str, z: str) -> S
             node_tables[comp]["p_set_bar"] = df["p_set_bar"]
             node_tables[comp]["nominated_kg_s"] = df["mass_flow_kg_s"]
             node_tables[comp].loc[~df["in_service"], "mass_flow_kg_s"] = 0.0
-    for comp, t in node_tables.items():
+    for t in node_tables.values():
         t["flow_mcm_d"] = gas.mcm_d_from_kg_s(t["mass_flow_kg_s"].to_numpy(float))
         t.index.name = "id"
     res = SimulationResult(
@@ -439,5 +440,4 @@ def _violations(net: Network, res: SimulationResult) -> pd.DataFrame:
               c["p_in_min_bar"].to_numpy(float), False)
         check("compressors", c.index, "p_to_bar", ct["p_to_bar"].to_numpy(float),
               c["p_out_max_bar"].to_numpy(float), True)
-    _ = PIPE
     return pd.DataFrame(rows, columns=["component", "id", "field", "value", "bound", "kind", "excess"])
