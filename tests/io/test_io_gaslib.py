@@ -560,3 +560,30 @@ def test_electric_drive_from_cs(tmp_path: Path) -> None:
     assert c.drive == "electric" and c.ratio_max == pytest.approx(2.5)
     assert "2 turboCompressor" in c.note and "2 electricMotor" in c.note
     assert "2 parallel unit(s)" in c.note
+
+
+def test_missing_from_attribute(tmp_path: Path) -> None:
+    path = _net(tmp_path, pipe="""
+    <shortPipe id="sp1" to="D"/>
+""")
+    err = _raises(path)
+    assert (err.kind, err.element, err.field) == ("shortPipe", "sp1", "from")
+    assert "missing required attribute 'from'" in str(err)
+    assert err.line == _line_of(path, "sp1")
+
+
+def test_innode_cannot_take_flow(tmp_path: Path) -> None:
+    nodes = """
+    <source id="S" x="0" y="0"><pressureMax value="70" unit="bar"/></source>
+    <innode id="N" x="1" y="0"><pressureMax value="70" unit="bar"/></innode>
+"""
+    path = _net(tmp_path, nodes=nodes, pipe="""
+    <shortPipe id="sp1" from="S" to="N"/>
+""")
+    scn = _scn(tmp_path, """
+    <node id="N">
+      <flow bound="both" value="1" unit="1000m_cube_per_hour"/>
+    </node>
+""")
+    err = _raises(path, scn)
+    assert (err.element, err.field) == ("N", "flow") and "innode" in str(err)

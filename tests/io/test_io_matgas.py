@@ -297,3 +297,34 @@ def test_duplicate_id(tmp_path: Path) -> None:
 def test_missing_file(tmp_path: Path) -> None:
     err = _raises(tmp_path / "absent.m")
     assert "absent.m" in str(err) and "cannot read" in str(err)
+
+
+def test_direction_all_branch_types() -> None:
+    """direction.m has one of each branch type (GasModels test/direction_*.jl)."""
+    net = read_matgas(DATA / "direction.m")
+    assert net.valves.at["60", "open"] and net.valves.at["60", "to_junction"] == "62"
+    assert net.short_pipes.at["30", "to_junction"] == "32"
+    r = net.resistors.loc["40"]
+    assert (r.drag_factor, r.diameter_mm) == (1.0, 1000.0)
+    cv = net.control_valves.loc["50"]
+    assert cv["mode"] == "open" and "reduction factor p_out/p_in in [0, 1]" in cv.note
+    assert (cv.mass_flow_min_kg_s, cv.mass_flow_max_kg_s) == (-8000, 8000)
+    c = net.compressors.loc["20"]
+    assert c.ratio_max == 1.2
+    assert math.isnan(c.power_max_mw)  # 1e12 W: a 'no limit' placeholder
+    # gas_molar_mass is given: it sets the normal density; sound_speed sets the molar mass
+    assert net.gas.rho_n == pytest.approx(101325 * 0.0185674 / (8.314462618 * 273.15))
+
+
+def test_loss_resistor(tmp_path: Path) -> None:
+    text = (DATA / "case-6.m").read_text(encoding="utf-8") + """
+%% loss resistor data
+% id fr_junction to_junction p_loss status
+mgc.loss_resistor = [
+7  2  3  150000  1
+];
+"""
+    net = read_matgas(_write(tmp_path, text, "loss.m"))
+    r = net.resistors.loc["loss_7"]
+    assert r.pressure_loss_bar == pytest.approx(1.5) and math.isnan(r.drag_factor)
+    assert net.validate().ok

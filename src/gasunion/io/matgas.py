@@ -105,8 +105,9 @@ _DEFAULT_COLUMNS: dict[str, list[str]] = {
 _KNOWN_TABLES = tuple(_DEFAULT_COLUMNS)
 _REQUIRED_GLOBALS = ("gas_specific_gravity", "specific_heat_capacity_ratio", "temperature",
                      "compressibility_factor", "units")
-#: Powers at or above this [W] are GasModels' "no limit" placeholders (1e100 in 582-G).
-_UNLIMITED_POWER_W = 1e15
+#: Powers at or above this [W] (10 GW, far above any real station) are "no limit" placeholders
+#: in GasModels files (1e100 W in gaslib-582-G.m, 1e12 W in direction.m).
+_UNLIMITED_POWER_W = 1e10
 
 # column kinds for unit conversion (the canonical unit of each kind in the network)
 _PRESSURE_COLS = {"p_min", "p_max", "p_nominal", "inlet_p_min", "inlet_p_max", "outlet_p_min",
