@@ -557,20 +557,20 @@ def _convert(tables: Mapping[str, Any], fl: PandapipesFluid, name: str, t: float
             else:
                 raise InputFileError(f"valve element type {et!r} is not supported "
                                      "(expected 'ju' or 'pi')", element=label, field="et")
-            d_mm = float(row.get("inner_diameter_mm", math.nan))
+            v_d_mm = float(row.get("inner_diameter_mm", math.nan))
         else:  # pandapipes < 0.10: from_junction / to_junction / diameter_m
             a, b = row["from_junction"], row["to_junction"]
             if not check_ref("valve", idx, row, "from_junction", "to_junction"):
                 continue
-            d_mm = float(row.get("diameter_m", math.nan)) * 1e3
+            v_d_mm = float(row.get("diameter_m", math.nan)) * 1e3
         opened = bool(row.get("opened", True)) and bool(
             True if _isnan(row.get("in_service")) else row.get("in_service", True))
         zeta = float(0.0 if _isnan(row.get("loss_coefficient")) else row["loss_coefficient"])
         gid = f"valve_{idx}"
-        base = {"id": gid, "from_junction": jid[a], "to_junction": jid[b],
+        base: dict[str, Any] = {"id": gid, "from_junction": jid[a], "to_junction": jid[b],
                 "name": _name(row.get("name")), "source": src("valve", idx)}
         if opened and zeta > 0:
-            rows["resistors"].append({**base, "drag_factor": zeta, "diameter_mm": d_mm,
+            rows["resistors"].append({**base, "drag_factor": zeta, "diameter_mm": v_d_mm,
                                       "note": "open pandapipes valve with loss coefficient"})
         else:
             rows["valves"].append({**base, "open": opened})
@@ -589,7 +589,7 @@ def _convert(tables: Mapping[str, Any], fl: PandapipesFluid, name: str, t: float
         k_mm = _float_col(pt, "k_mm", 0.0)
         zeta = np.nan_to_num(_float_col(pt, "loss_coefficient", 0.0))
         u = _float_col(pt, "u_w_per_m2k")
-        active = _bool_col(pt, "in_service")
+        p_active = _bool_col(pt, "in_service")
         sections = _float_col(pt, "sections", 1.0)
         if np.nanmax(sections, initial=1.0) > 1:
             assumptions.append(
@@ -608,7 +608,7 @@ def _convert(tables: Mapping[str, Any], fl: PandapipesFluid, name: str, t: float
                 "id": gid, "from_junction": jid[a], "to_junction": jid[b],
                 "name": _name(row.get("name")), "length_km": length[k], "diameter_mm": d_mm[k],
                 "roughness_mm": k_mm[k], "loss_coefficient": zeta[k],
-                "heat_transfer_w_m2k": u[k], "in_service": bool(active[k]),
+                "heat_transfer_w_m2k": u[k], "in_service": bool(p_active[k]),
                 "source": src("pipe", idx)})
             element_index[gid] = ["pipe", int(idx)]
 
@@ -622,12 +622,13 @@ def _convert(tables: Mapping[str, Any], fl: PandapipesFluid, name: str, t: float
     for idx, row in ct.iterrows():
         if not check_ref("compressor", idx, row, "from_junction", "to_junction"):
             continue
-        r = float(row["pressure_ratio"])
+        ratio = float(row["pressure_ratio"])
         gid = f"compressor_{idx}"
         rows["compressors"].append({
             "id": gid, "from_junction": jid[row["from_junction"]],
             "to_junction": jid[row["to_junction"]], "name": _name(row.get("name")),
-            "mode": "ratio", "ratio_set": r, "ratio_min": min(1.0, r), "fuel_model": "none",
+            "mode": "ratio", "ratio_set": ratio, "ratio_min": min(1.0, ratio),
+            "fuel_model": "none",
             "in_service": bool(row.get("in_service", True)), "source": src("compressor", idx)})
         element_index[gid] = ["compressor", int(idx)]
 
@@ -639,12 +640,12 @@ def _convert(tables: Mapping[str, Any], fl: PandapipesFluid, name: str, t: float
             if not check_ref(table, idx, row, "from_junction", "to_junction"):
                 continue
             ctrl, to = row.get("controlled_junction"), row["to_junction"]
-            active = bool(row.get("control_active", True))
+            ctrl_active = bool(row.get("control_active", True))
             gid = f"{table}_{idx}"
             base = {"id": gid, "from_junction": jid[row["from_junction"]], "to_junction": jid[to],
                     "name": _name(row.get("name")),
                     "in_service": bool(row.get("in_service", True)), "source": src(table, idx)}
-            if active:
+            if ctrl_active:
                 if ctrl != to:
                     raise InputFileError(
                         f"controls junction {ctrl!r}, not its outlet {to!r}: gasunion control "

@@ -174,6 +174,10 @@ class Kernel:
         pi = self.pi_all(x)
         q = x[nf:]
         p = np.sqrt(np.maximum(pi, _PI_FLOOR))
+        # dp/dpi, consistent with the clamp: zero where pi is below the floor, so that a
+        # state with p^2 < 0 (an impossible demand) is still a smooth solution of the laws
+        # and gets diagnosed instead of stalling Newton
+        dp_dpi = np.where(pi > _PI_FLOOR, 0.5 / p, 0.0)
         fr, to = m.fr, m.to
         F = np.empty(self.nx)
         # balance at free nodes: inflow - outflow + injection - fuel
@@ -236,8 +240,8 @@ class Kernel:
             d_q[ip] = -K * dphi
             # dK/dpi via Z(p_m): dK/dZ = K/Z ; dpm/dp_i = 2/3 (1 - p_j^2/psum^2); dp/dpi = 1/(2p)
             dKdpm = K / z * dz
-            dpm_dpi_i = 2.0 / 3.0 * (1.0 - (p_j / psum) ** 2) / (2.0 * p_i)
-            dpm_dpi_j = 2.0 / 3.0 * (1.0 - (p_i / psum) ** 2) / (2.0 * p_j)
+            dpm_dpi_i = 2.0 / 3.0 * (1.0 - (p_j / psum) ** 2) * dp_dpi[fr[ip]]
+            dpm_dpi_j = 2.0 / 3.0 * (1.0 - (p_i / psum) ** 2) * dp_dpi[to[ip]]
             d_i[ip] = es - phi * dKdpm * dpm_dpi_i
             d_j[ip] = -1.0 - phi * dKdpm * dpm_dpi_j
         # ---- equal pressure
@@ -259,8 +263,8 @@ class Kernel:
         if len(il):
             t = np.tanh(q[il] / self.eps_loss)
             R[il] = p[fr[il]] - p[to[il]] - self.dp * t
-            d_i[il] = 1.0 / (2.0 * p[fr[il]])
-            d_j[il] = -1.0 / (2.0 * p[to[il]])
+            d_i[il] = dp_dpi[fr[il]]
+            d_j[il] = -dp_dpi[to[il]]
             # in the Picard start-up the loss is taken at the sign of the current flow
             # (a steep tanh slope at q = 0 would throw the first pressures far off)
             if picard_qabs is None:
