@@ -16,7 +16,9 @@
 Only pipes, sources and sinks are used, so pandapipes can represent the identical network.
 The demand scaling uses gasunion's own steady-state solver (Nikuradse friction, ideal gas):
 with pressure-controlled sources, squared pressure drops scale with the square of the demand
-level, so two or three solves pin the level. Everything is deterministic for a given seed.
+level, so two or three solves pin the level (the level is rounded to 0.1 kg/s, so round-off
+differences between solver versions do not change the network). Everything is deterministic
+for a given seed.
 
 Run ``python benchmarks/generate.py 5000 --seed 1`` to print a summary of one network.
 """
@@ -183,7 +185,8 @@ def _scale_demand(net: Network, raw: np.ndarray, target: float, p_src: float,
             break
         b = max((p_src**2 - pmin**2) / total**2, 1e-12)
         new = math.sqrt(max(p_src**2 - target**2, 1.0) / b)
-        total = min(new, 4.0 * total)
+        # rounded, so that round-off differences of the solver cannot change the network
+        total = round(min(new, 4.0 * total), 1)
         pmin = set_total(total)
         while not math.isfinite(pmin):
             total /= 1.5

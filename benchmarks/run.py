@@ -63,16 +63,17 @@ import pandas as pd  # noqa: E402
 import scipy  # noqa: E402
 import scipy.sparse as sp  # noqa: E402
 import scipy.sparse.linalg as spla  # noqa: E402
-from generate import meshed_network  # noqa: E402
 
 from gasunion.network import Network  # noqa: E402
 from gasunion.simulate import simulate  # noqa: E402
+from generate import meshed_network  # noqa: E402
 
 SIM = {"friction": "nikuradse", "z": "ideal"}  # gasunion default tol (1e-10) is kept
 PP_TOL = 1e-7
 DATA_DIRS = (ROOT / "tests" / "data", ROOT.parent / "shared" / "gaslib")
 TARGET_SPEEDUP = 10.0
 TARGET_LU_RATIO = 3.0
+_FOUND: list[Path] = []  # data files used by the case being loaded
 
 
 # ------------------------------------------------------------------------------------ data
@@ -82,6 +83,7 @@ def find_data(name: str) -> Path:
         if d.is_dir():
             hits = sorted(d.rglob(name))
             if hits:
+                _FOUND.append(hits[0])
                 return hits[0]
     raise FileNotFoundError(f"{name} not found under {', '.join(map(str, DATA_DIRS))}")
 
@@ -274,13 +276,19 @@ def _median_ms(samples: list[float]) -> float:
 
 def timed_repeats(fn: Callable[[], Any], min_reps: int, budget_s: float,
                   max_reps: int) -> list[float]:
+    """Time ``fn`` at least ``min_reps`` times and until ``budget_s`` is spent (timeit-style:
+    one garbage collection first, the collector off during each timed call)."""
     out: list[float] = []
+    gc.collect()
     t_start = time.perf_counter()
     while len(out) < min_reps or (time.perf_counter() - t_start < budget_s and len(out) < max_reps):
-        gc.collect()
-        t0 = time.perf_counter()
-        fn()
-        out.append(time.perf_counter() - t0)
+        gc.disable()
+        try:
+            t0 = time.perf_counter()
+            fn()
+            out.append(time.perf_counter() - t0)
+        finally:
+            gc.enable()
     return out
 
 
@@ -434,12 +442,24 @@ def run_pandapipes(net: Network, res_gu: Any, reps: int, budget_s: float) -> dic
 
 # ------------------------------------------------------------------------------------ one case
 def run_case(name: str, loader: Callable[[], Any], quick: bool) -> dict[str, Any]:
+    stages: dict[str, float] = {}
+    t_stage = [time.perf_counter()]
+
+    def stage(key: str) -> None:
+        now = time.perf_counter()
+        stages[key] = now - t_stage[0]
+        t_stage[0] = now
+
     t0 = time.perf_counter()
+    _FOUND.clear()
     loaded = loader()
     net, prep = (loaded if isinstance(loaded, tuple) else (loaded, {}))
     load_s = time.perf_counter() - t0
+    stage("load")
     out: dict[str, Any] = {"case": name, "network": net.name, "counts": net.counts(),
                            "load_s": load_s, "preparation": prep}
+    if _FOUND:
+        out["data_files"] = [os.path.relpath(f, ROOT) for f in _FOUND]
     n_br = sum(len(net[c]) for c in ("pipes", "short_pipes", "resistors", "valves",
                                      "control_valves", "compressors"))
     out["junctions"], out["branches"] = len(net.junctions), n_br
@@ -470,6 +490,7 @@ def run_case(name: str, loader: Callable[[], Any], quick: bool) -> dict[str, Any
         "max_p_bar": float(np.nanmax(res.junctions["p_bar"].to_numpy(float))),
     }
     out["gasunion"] = gu
+    stage("gasunion")
 
     # ---- one sparse LU of the final Jacobian
     J, k = final_jacobian(net)
@@ -494,11 +515,15 @@ def run_case(name: str, loader: Callable[[], Any], quick: bool) -> dict[str, Any
             out["diagnostics"]["phases_ms"] = phase_breakdown(net, 5)
         except Exception as exc:  # private API changed: diagnostics only
             out["diagnostics"]["phases_ms"] = f"unavailable ({type(exc).__name__}: {exc})"
+    stage("splu_and_diagnostics")
     gu["memory"] = measure_memory(lambda: simulate(net, **SIM))
+    stage("gasunion_memory")
 
     # ---- pandapipes
     pp_res = run_pandapipes(net, res, 1 if quick else 5, 0.3 if quick else 3.0)
     out["pandapipes"] = pp_res
+    stage("pandapipes")
+    out["stage_s"] = stages
     if pp_res.get("status") == "ok":
         out["speedup_simulate"] = pp_res["time_ms"] / gu["simulate_ms"]
         out["speedup_solve"] = pp_res["time_ms"] / solve_ms

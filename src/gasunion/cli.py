@@ -37,6 +37,8 @@ class Friction(StrEnum):
     colebrook = "colebrook"
     hofer = "hofer"
     weymouth = "weymouth"
+    stanet_nikuradse = "stanet_nikuradse"
+    stanet_colebrook = "stanet_colebrook"
 
 
 class ZChoice(StrEnum):

@@ -11,11 +11,12 @@ Each case is built twice: from the copied CSV tables with
 :func:`~gasunion.io.pandapipes.from_pandapipes_tables` (runs without pandapipes) and from
 ``pandapipes.networks.gas_*`` with :func:`~gasunion.io.pandapipes.from_pandapipes`.
 
-Friction: ``_n`` cases use ``friction="nikuradse"``, ``_pc`` cases ``friction="colebrook"``.
-gasunion's laws are not STANET's (see ``NIKURADSE_DIFFERS`` / ``COLEBROOK_DIFFERS``): the cases
-where that alone breaks pandapipes' tolerance are strict xfails, and
-``test_stanet_with_stanet_friction_law`` shows that with STANET's law (fed to gasunion as fixed
-per-pipe friction factors, iterated to a fixed point) every case meets the tolerance.
+Friction: ``_n`` cases use ``friction="stanet_nikuradse"``, ``_pc`` cases
+``friction="stanet_colebrook"`` — the laws STANET and pandapipes use; with them every case meets
+pandapipes' tolerance. ``test_stanet_own_friction_laws`` runs the same cases with gasunion's
+textbook laws (``nikuradse`` = max(64/Re, fully rough), ``colebrook`` with 3.7 and a laminar
+switch): the cases where that difference alone breaks the tolerance are strict xfails that say
+why (``NIKURADSE_DIFFERS`` / ``COLEBROOK_DIFFERS``).
 
 Compressibility: ``STANET_fluid`` has ``Z = 1`` in some cases and ``Z = 1 - 0.0022 p[bar abs]``
 in the others (``fluids.csv``; STANET's ``K_stanet``). The importer maps the linear law exactly
@@ -41,7 +42,6 @@ from gasunion.io.pandapipes import (
     from_pandapipes_tables,
 )
 from gasunion.network import Network
-from gasunion.physics.friction import reynolds
 from gasunion.simulate.steady import SimulationResult, simulate
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "pandapipes_stanet"
@@ -50,12 +50,12 @@ NIKURADSE_DIFFERS = (
     "gasunion friction='nikuradse' is lambda = max(64/Re, (2 lg(3.7 D/k))^-2); STANET/pandapipes "
     "use lambda = 64/Re + (2 lg(D/k) + 1.14)^-2 (laminar term ADDED, constant 1.14; pandapipes "
     "pf/derivative_toolbox.py calc_lambda_nikuradse_comp_np + pf/derivative_calculation.py "
-    "calc_lambda); with that law the case passes (test_stanet_with_stanet_friction_law)"
+    "calc_lambda); with friction='stanet_nikuradse' the case passes"
 )
 COLEBROOK_DIFFERS = (
     "gasunion friction='colebrook' uses k/(3.7 D) (and 64/Re below Re 2320); STANET/pandapipes "
     "solve 1/sqrt(lambda) = -2 lg(2.51/(Re sqrt(lambda)) + k/(3.71 D)) at every Re (pandapipes "
-    "colebrook_np); with that law the case passes (test_stanet_with_stanet_friction_law)"
+    "colebrook_np); with friction='stanet_colebrook' the case passes"
 )
 
 
@@ -64,10 +64,15 @@ class Case:
     name: str  #: directory in DATA
     ctor: str  #: pandapipes.networks constructor
     method: str | None  #: its ``method`` argument ("n"/"pc"; None: constructor has none)
-    friction: str  #: gasunion friction law
+    friction: str  #: gasunion's textbook friction law for this case
     p_tol: float  #: pandapipes' asserted max relative gauge-pressure error
     v_tol: float  #: pandapipes' asserted max absolute velocity error [m/s]
     native_fails: str = ""  #: why gasunion's own friction law misses the tolerance
+
+    @property
+    def stanet_friction(self) -> str:
+        """The STANET/pandapipes variant of the case's friction law."""
+        return f"stanet_{self.friction}"
 
 
 N, PC = "nikuradse", "colebrook"
@@ -175,7 +180,8 @@ def check(case: Case, net: Network, res: SimulationResult,
 
 
 def stanet_lambda(law: str, re: np.ndarray, d: np.ndarray, k: np.ndarray) -> np.ndarray:
-    """The friction factor STANET/pandapipes use (pandapipes 0.16 pf/derivative_toolbox.py).
+    """The friction factor STANET/pandapipes use (pandapipes 0.16 pf/derivative_toolbox.py),
+    written out independently of gasunion.physics.friction.
 
     nikuradse: ``64/Re + (2 lg(D/k) + 1.14)^-2``; colebrook: ``1/sqrt(lambda) =
     -2 lg(2.51/(Re sqrt(lambda)) + k/(3.71 D))`` (no laminar switch), solved by Newton on
@@ -197,50 +203,40 @@ def stanet_lambda(law: str, re: np.ndarray, d: np.ndarray, k: np.ndarray) -> np.
     return np.asarray(x**-2, dtype=float)
 
 
-def simulate_stanet_friction(net: Network, law: str, z: str) -> SimulationResult:
-    """Simulate with STANET's friction law via fixed per-pipe friction factors (fixed point)."""
-    g = net.copy()
-    res = simulate(g, friction=law, z=z)
-    d = g.pipes["diameter_mm"].to_numpy(float) * 1e-3
-    k = g.pipes["roughness_mm"].to_numpy(float) * 1e-3
-    for _ in range(60):
-        mf = res.pipes["mass_flow_kg_s"].reindex(g.pipes.index).to_numpy(float)
-        re = np.maximum(reynolds(mf, d, g.gas.viscosity_pa_s), 1.0)  # zero flow: any lambda
-        lam = stanet_lambda(law, re, d, k)
-        old = g.pipes["friction_factor"].to_numpy(float)
-        if np.allclose(lam, old, rtol=1e-12, atol=0.0):
-            return res
-        pipes = g.pipes.copy()
-        pipes["friction_factor"] = lam
-        g["pipes"] = pipes
-        res = simulate(g, friction=law, z=z)
-    raise AssertionError("friction fixed point did not converge")
+@pytest.mark.parametrize("law", [N, PC])
+def test_library_stanet_laws_match_independent_formula(law: str) -> None:
+    from gasunion.physics.friction import friction_factor
+
+    re = np.array([20.0, 500.0, 3320.0, 24902.7, 2.238e6, 1e8])
+    d = np.full(6, 0.089)
+    k = np.full(6, 0.2e-3)
+    lam, _ = friction_factor(f"stanet_{law}", re, d, k)
+    np.testing.assert_allclose(lam, stanet_lambda(law, re, d, k), rtol=1e-12)
 
 
 # -------------------------------------------------------------------------------------- tests
-@pytest.mark.parametrize("case", _native(CASES))
+@pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
 def test_stanet_from_csv(case: Case) -> None:
-    """Copied tables, no pandapipes needed; gasunion's own friction law."""
+    """Copied tables, no pandapipes needed; STANET's friction law: within pandapipes' own
+    tolerance of the STANET pressures and velocities."""
     net, tables = net_from_csv(case)
-    res = simulate(net, friction=case.friction, z=net.meta["pandapipes"]["z"])
-    check(case, net, res, tables)
-
-
-@pytest.mark.parametrize("case", _native(CASES))
-def test_stanet_from_pandapipes(case: Case) -> None:
-    """The networks as pandapipes ships them, through from_pandapipes."""
-    net, tables = net_from_pandapipes(case)
-    res = simulate(net, friction=case.friction, z=net.meta["pandapipes"]["z"])
+    res = simulate(net, friction=case.stanet_friction, z=net.meta["pandapipes"]["z"])
     check(case, net, res, tables)
 
 
 @pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
-def test_stanet_with_stanet_friction_law(case: Case) -> None:
-    """With STANET's friction law every case meets pandapipes' tolerance: the import (gauge /
-    absolute pressures with height, Z, valves, velocities) is right, the friction law is the
-    only difference in the xfailed cases."""
+def test_stanet_from_pandapipes(case: Case) -> None:
+    """The networks as pandapipes ships them, through from_pandapipes."""
+    net, tables = net_from_pandapipes(case)
+    res = simulate(net, friction=case.stanet_friction, z=net.meta["pandapipes"]["z"])
+    check(case, net, res, tables)
+
+
+@pytest.mark.parametrize("case", _native(CASES))
+def test_stanet_own_friction_laws(case: Case) -> None:
+    """gasunion's textbook laws on the same cases (strict xfail where the law alone differs)."""
     net, tables = net_from_csv(case)
-    res = simulate_stanet_friction(net, case.friction, net.meta["pandapipes"]["z"])
+    res = simulate(net, friction=case.friction, z=net.meta["pandapipes"]["z"])
     check(case, net, res, tables)
 
 
@@ -265,7 +261,7 @@ def test_csv_and_pandapipes_imports_agree(case: Case) -> None:
 )
 def test_stanet_pump_cases(case: Case) -> None:
     net, tables = net_from_csv(case)
-    res = simulate(net, friction=case.friction, z=net.meta["pandapipes"]["z"])
+    res = simulate(net, friction=case.stanet_friction, z=net.meta["pandapipes"]["z"])
     check(case, net, res, tables)
 
 

@@ -105,10 +105,8 @@ def write_geojson(net: Network, path: str | os.PathLike[str], results: Any = Non
 def _result_table(results: Any, component: str) -> pd.DataFrame | None:
     if results is None:
         return None
-    if isinstance(results, Mapping):
-        table = results.get(component)
-    else:
-        table = getattr(results, component, None)
+    table = (results.get(component) if isinstance(results, Mapping)
+             else getattr(results, component, None))
     if table is None:
         return None
     if not isinstance(table, pd.DataFrame):

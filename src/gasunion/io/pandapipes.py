@@ -494,7 +494,8 @@ def _convert(tables: Mapping[str, Any], fl: PandapipesFluid, name: str, t: float
         df = _table(tables, table)
         if not len(df):
             continue
-        mdot = _float_col(df, "mdot_kg_per_s") * _float_col(df, "scaling", 1.0)
+        mdot = _float_col(df, "mdot_kg_per_s") * np.nan_to_num(_float_col(df, "scaling", 1.0),
+                                                                nan=1.0)
         active = _bool_col(df, "in_service")
         for k, (idx, row) in enumerate(df.iterrows()):
             if not check_ref(table, idx, row, "junction"):
@@ -845,10 +846,13 @@ def to_pandapipes(net: Network, fluid: Any = None) -> Any:
     for eid, r in net.control_valves.iterrows():
         if r["mode"] == "p_out" and r["in_service"]:
             k_to = pos[r["to_junction"]]
-            pp.create_pressure_control(
+            made = pp.create_pressure_control(
                 out, from_junction=pos[r["from_junction"]], to_junction=k_to,
                 controlled_junction=k_to, controlled_p_bar=float(r["p_out_set_bar"]) - pamb[k_to],
                 name=str(eid))
+            if made is None:  # pandapipes logs an error instead of raising
+                raise ValueError(f"control_valves[{eid!r}]: pandapipes refused the pressure "
+                                 "control (outlet not controllable)")
         else:
             valves.append((r["from_junction"], r["to_junction"], diam(r["from_junction"],
                            r["to_junction"]), bool(r["mode"] == "open" and r["in_service"]), 0.0,

@@ -20,6 +20,15 @@ Friction laws (``model`` names):
   inches; Weymouth 1912, Trans. ASME 34, 185-234; Menon, *Gas Pipeline Hydraulics*, CRC 2005,
   Ch. 2).
 
+STANET / pandapipes variants (to reproduce that simulator's results exactly; pandapipes 0.16
+``pf/derivative_toolbox.py`` and ``pf/derivative_calculation.py``):
+
+* ``stanet_nikuradse``: ``lambda = 64/Re + (2 log10(D/k) + 1.14)^-2`` (Nikuradse's rough-pipe
+  law in its original form, plus the laminar term *added*, at every Re);
+* ``stanet_colebrook``: Colebrook-White with ``k/(3.71 D)`` at every Re >= 10 (no laminar
+  switch; below Re = 10, i.e. flows of micrograms per second, 64/Re is used as a numerical
+  guard for the iteration).
+
 Laminar flow (Hagen-Poiseuille): ``lambda = 64 / Re``. :func:`friction_factor` uses
 ``lambda = max(64/Re, lambda_turb)`` for the Re-independent laws (nikuradse, weymouth), which
 keeps the friction term continuous and linear in m around m = 0, and the switch
@@ -50,13 +59,18 @@ __all__ = [
     "lambda_colebrook",
     "lambda_hofer",
     "lambda_nikuradse",
+    "lambda_nikuradse_stanet",
     "lambda_times_re",
     "lambda_weymouth",
     "reynolds",
 ]
 
 #: Valid friction model names.
-FRICTION_MODELS: tuple[str, ...] = ("nikuradse", "colebrook", "hofer", "weymouth")
+FRICTION_MODELS: tuple[str, ...] = (
+    "nikuradse", "colebrook", "hofer", "weymouth", "stanet_nikuradse", "stanet_colebrook",
+)
+#: Below this Reynolds number stanet_colebrook falls back to 64/Re (numerical guard).
+RE_MIN_STANET_COLEBROOK = 10.0
 #: Laminar/turbulent switch for colebrook and hofer [-].
 RE_CRITICAL = 2320.0
 #: Weymouth coefficient in SI (0.032 in^(1/3) * 0.0254^(1/3) m^(1/3)/in^(1/3)) [m^(1/3)].
@@ -173,10 +187,22 @@ def lambda_colebrook(re: npt.ArrayLike, d_m: npt.ArrayLike, k_m: npt.ArrayLike) 
     return np.asarray(x**-2, dtype=np.float64)
 
 
+def lambda_nikuradse_stanet(d_m: npt.ArrayLike, k_m: npt.ArrayLike) -> FloatArray:
+    """Rough-pipe part of STANET's/pandapipes' Nikuradse law ``(2 log10(D/k) + 1.14)^-2`` [-].
+
+    Source: Nikuradse (1933) in the form of Schlichting & Gersten, *Boundary-Layer Theory*;
+    pandapipes 0.16 ``calc_lambda_nikuradse_comp_np``.
+    """
+    d = _f(d_m)
+    k = _f(k_m)
+    _positive("roughness k_m", k)
+    return np.asarray((2.0 * np.log10(d / k) + 1.14) ** -2, dtype=np.float64)
+
+
 def _colebrook_with_derivative(
-    re: FloatArray, d: FloatArray, k: FloatArray
+    re: FloatArray, d: FloatArray, k: FloatArray, k_factor: float = 3.7
 ) -> tuple[FloatArray, FloatArray]:
-    a = k / (3.7 * d)
+    a = k / (k_factor * d)
     x = _colebrook_x(re, a)
     # implicit differentiation of F(x, Re) = x + (2/ln10) ln(a + 2.51 x/Re) = 0
     arg = a + 2.51 * x / re
@@ -198,6 +224,10 @@ def _turbulent(
         return lambda_weymouth(d), np.zeros_like(re)
     if model == "hofer":
         return _hofer_with_derivative(re, d, k)
+    if model == "stanet_nikuradse":
+        return lambda_nikuradse_stanet(d, k) + 64.0 / re, -64.0 / re**2
+    if model == "stanet_colebrook":
+        return _colebrook_with_derivative(re, d, k, k_factor=3.71)
     return _colebrook_with_derivative(re, d, k)
 
 
@@ -229,8 +259,11 @@ def friction_factor(
     if m in ("nikuradse", "weymouth"):
         lt, dlt = _turbulent(m, rp, dp, kp)
         lamin = lam_lam > lt
+    elif m == "stanet_nikuradse":
+        lt, dlt = _turbulent(m, rp, dp, kp)
+        lamin = np.zeros(rp.shape, dtype=bool)
     else:
-        lamin = rp < RE_CRITICAL
+        lamin = rp < (RE_MIN_STANET_COLEBROOK if m == "stanet_colebrook" else RE_CRITICAL)
         lt = np.empty_like(rp)
         dlt = np.empty_like(rp)
         if np.any(~lamin):
@@ -290,8 +323,13 @@ def friction_term(
         use = lt * re > 64.0  # lambda_turb > 64/Re: turbulent branch of the max
         phi[use] = lt[use] * mf[use] * np.abs(mf[use])
         dphi[use] = 2.0 * lt[use] * np.abs(mf[use])
+    elif mdl == "stanet_nikuradse":
+        # lambda = 64/Re + lambda_r  ->  phi = 16 pi D mu m + lambda_r m|m|  (smooth in m)
+        lr = lambda_nikuradse_stanet(d, k)
+        phi = phi + lr * mf * np.abs(mf)
+        dphi = dphi + 2.0 * lr * np.abs(mf)
     else:
-        turb = re >= RE_CRITICAL
+        turb = re >= (RE_MIN_STANET_COLEBROOK if mdl == "stanet_colebrook" else RE_CRITICAL)
         if np.any(turb):
             lt, dlt = _turbulent(mdl, re[turb], d[turb], k[turb])
             mt = mf[turb]

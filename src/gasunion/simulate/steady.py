@@ -31,7 +31,8 @@ from gasunion.simulate.model import (
 )
 from gasunion.simulate.newton import Kernel, NewtonOptions, solve
 
-FRICTION_MODELS = ("nikuradse", "colebrook", "hofer", "weymouth")
+FRICTION_MODELS = ("nikuradse", "colebrook", "hofer", "weymouth", "stanet_nikuradse",
+                   "stanet_colebrook")
 Z_MODELS = ("ideal", "papay", "aga", "aga8", "gerg2008")
 
 
@@ -133,8 +134,9 @@ def simulate(
     Parameters
     ----------
     friction: ``"nikuradse"`` (fully rough), ``"colebrook"`` (Colebrook–White with Reynolds
-        number), ``"hofer"`` (explicit approximation of Colebrook) or ``"weymouth"``. Pipes with
-        a ``friction_factor`` use that fixed value.
+        number), ``"hofer"`` (explicit approximation of Colebrook), ``"weymouth"``, or the
+        variants ``"stanet_nikuradse"`` / ``"stanet_colebrook"`` that STANET and pandapipes use
+        (see :mod:`gasunion.physics.friction`). Pipes with a ``friction_factor`` use that value.
     z: compressibility ``"ideal"``, ``"papay"``, ``"aga"`` (alias ``"aga8"``: the AGA formula of
         Koch et al. 2015) or ``"gerg2008"`` (CoolProp, needs ``net.gas.composition`` or methane).
     tol: convergence tolerance on the scaled residuals (mass balance relative to the flow scale,
