@@ -99,17 +99,23 @@ def test_colebrook_rejects_nonpositive_re() -> None:
 
 
 # ------------------------------------------------------------------ friction_factor
-def test_laminar_switch_colebrook_hofer() -> None:
-    """Hagen-Poiseuille lambda = 64/Re below Re = 2320, turbulent law from 2320 on."""
+def test_laminar_transition_colebrook_hofer() -> None:
+    """Hagen-Poiseuille lambda = 64/Re below Re = 2000, the turbulent law from Re = 4000, and
+    linear interpolation in Re in between (hand check at Re 3000: the mean of 64/2000 = 0.032
+    and lambda_turb(4000)); lambda is continuous at both ends."""
     for model in ("colebrook", "hofer"):
-        lam, dlam = friction_factor(model, [1000.0, 2319.0, 2320.0], D, K)
+        turb = lambda_colebrook if model == "colebrook" else lambda_hofer
+        l4 = float(turb(4000.0, D, K))
+        lam, dlam = friction_factor(model, [1000.0, 1999.999, 2000.0, 3000.0, 3999.999, 4000.0],
+                                    D, K)
         assert lam[0] == pytest.approx(0.064, rel=1e-14)
-        assert lam[1] == pytest.approx(64 / 2319.0, rel=1e-14)
         assert dlam[0] == pytest.approx(-64 / 1000.0**2, rel=1e-14)
-        turb = lambda_colebrook(2320.0, D, K) if model == "colebrook" else lambda_hofer(
-            2320.0, D, K
-        )
-        assert lam[2] == pytest.approx(float(turb), rel=1e-14)
+        assert lam[1] == pytest.approx(0.032, rel=1e-5)
+        assert lam[2] == pytest.approx(0.032, rel=1e-14)
+        assert lam[3] == pytest.approx((0.032 + l4) / 2, rel=1e-14)
+        assert dlam[3] == pytest.approx((l4 - 0.032) / 2000.0, rel=1e-12)
+        assert lam[4] == pytest.approx(l4, rel=1e-5)
+        assert lam[5] == pytest.approx(l4, rel=1e-14)
 
 
 def test_laminar_max_nikuradse_weymouth() -> None:
@@ -188,8 +194,8 @@ def _flows_for_re(re: np.ndarray) -> np.ndarray:
 def test_friction_term_derivative_vs_finite_difference(model: str) -> None:
     """dphi/dm (chain rule + implicit differentiation) vs central finite differences, laminar,
     transitional and turbulent Re, both flow directions and m = 0; points are kept away from the
-    Re = 2320 switch (colebrook/hofer) and the max() kink (nikuradse/weymouth)."""
-    re = np.array([0.0, 50.0, 800.0, 2000.0, 2600.0, 4000.0, 1e4, 1e5, 2e6, 1.3e7, 5e8])
+    Re = 2000/4000 kinks (colebrook/hofer) and the max() kink (nikuradse/weymouth)."""
+    re = np.array([0.0, 50.0, 800.0, 1900.0, 2600.0, 4100.0, 1e4, 1e5, 2e6, 1.3e7, 5e8])
     if model in ("nikuradse", "weymouth"):
         lt = float(lambda_nikuradse(D, K) if model == "nikuradse" else lambda_weymouth(D))
         re_star = 64 / lt

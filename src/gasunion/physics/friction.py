@@ -32,8 +32,11 @@ STANET / pandapipes variants (to reproduce that simulator's results exactly; pan
 Laminar flow (Hagen-Poiseuille): ``lambda = 64 / Re``. :func:`friction_factor` uses
 ``lambda = max(64/Re, lambda_turb)`` for the Re-independent laws (nikuradse, weymouth), which
 keeps the friction term continuous and linear in m around m = 0, and the switch
-``lambda = 64/Re`` for ``Re < 2320`` for colebrook/hofer (Schlichting & Gersten, *Boundary-Layer
-Theory*, 2017, critical Reynolds number 2320).
+for colebrook/hofer ``lambda = 64/Re`` below ``Re = 2000``, the turbulent law from ``Re = 4000``,
+and in the transitional zone between them lambda interpolated linearly in Re between the two
+laws (as EPANET does with a cubic, Rossman 2000, *EPANET 2 Users Manual*, Dunlop 1991). The
+friction term is then continuous in m everywhere, which a Newton solver needs: with a jump (a
+plain switch at Re = 2320) a steady state may not exist for a pipe whose flow falls in the jump.
 
 At ``Re = 0`` the friction factor itself is infinite; the products that enter the physics stay
 finite: ``lambda Re -> 64`` (:func:`lambda_times_re`) and
@@ -54,6 +57,7 @@ FloatArray = NDArray[np.float64]
 __all__ = [
     "FRICTION_MODELS",
     "RE_CRITICAL",
+    "RE_TURBULENT",
     "friction_factor",
     "friction_term",
     "lambda_colebrook",
@@ -71,8 +75,10 @@ FRICTION_MODELS: tuple[str, ...] = (
 )
 #: Below this Reynolds number stanet_colebrook falls back to 64/Re (numerical guard).
 RE_MIN_STANET_COLEBROOK = 10.0
-#: Laminar/turbulent switch for colebrook and hofer [-].
-RE_CRITICAL = 2320.0
+#: End of the laminar law (64/Re) for colebrook and hofer [-].
+RE_CRITICAL = 2000.0
+#: Start of the fully turbulent law for colebrook and hofer [-] (transition 2000..4000).
+RE_TURBULENT = 4000.0
 #: Weymouth coefficient in SI (0.032 in^(1/3) * 0.0254^(1/3) m^(1/3)/in^(1/3)) [m^(1/3)].
 WEYMOUTH_COEFF_SI = 0.009407
 
@@ -231,6 +237,27 @@ def _turbulent(
     return _colebrook_with_derivative(re, d, k)
 
 
+def _above_laminar(
+    model: str, re: FloatArray, d: FloatArray, k: FloatArray
+) -> tuple[FloatArray, FloatArray]:
+    """lambda, dlambda/dRe for Re above the laminar range: for colebrook/hofer the linear
+    transition 2000 <= Re < 4000 between 64/Re and the turbulent law, else the turbulent law."""
+    if model not in ("colebrook", "hofer"):
+        return _turbulent(model, re, d, k)
+    lam, dlam = np.empty_like(re), np.empty_like(re)
+    turb = re >= RE_TURBULENT
+    if np.any(turb):
+        lam[turb], dlam[turb] = _turbulent(model, re[turb], d[turb], k[turb])
+    tr = ~turb
+    if np.any(tr):
+        l4, _ = _turbulent(model, np.full(int(tr.sum()), RE_TURBULENT), d[tr], k[tr])
+        l2 = 64.0 / RE_CRITICAL
+        slope = (l4 - l2) / (RE_TURBULENT - RE_CRITICAL)
+        lam[tr] = l2 + slope * (re[tr] - RE_CRITICAL)
+        dlam[tr] = slope
+    return lam, dlam
+
+
 def friction_factor(
     model: str, re: npt.ArrayLike, d_m: npt.ArrayLike, k_m: npt.ArrayLike
 ) -> tuple[FloatArray, FloatArray]:
@@ -238,8 +265,9 @@ def friction_factor(
 
     * nikuradse / weymouth: ``lambda = max(64/Re, lambda_turb)`` (Hagen-Poiseuille below the
       intersection), ``dlambda/dRe = -64/Re^2`` on the laminar branch, else 0.
-    * colebrook / hofer: ``lambda = 64/Re`` for ``Re < 2320``, else the turbulent law (see module
-      docstring); ``dlambda/dRe`` analytic (implicit differentiation for Colebrook).
+    * colebrook / hofer: ``lambda = 64/Re`` for ``Re < 2000``, the turbulent law for
+      ``Re >= 4000`` (see module docstring), linear in Re in between; ``dlambda/dRe`` analytic
+      (implicit differentiation for Colebrook).
 
     ``Re = 0`` gives ``lambda = inf`` (no warning); use :func:`lambda_times_re` or
     :func:`friction_term` for quantities that are finite there. Unknown model: ValueError.
@@ -267,7 +295,7 @@ def friction_factor(
         lt = np.empty_like(rp)
         dlt = np.empty_like(rp)
         if np.any(~lamin):
-            lt[~lamin], dlt[~lamin] = _turbulent(m, rp[~lamin], dp[~lamin], kp[~lamin])
+            lt[~lamin], dlt[~lamin] = _above_laminar(m, rp[~lamin], dp[~lamin], kp[~lamin])
     lam[pos] = np.where(lamin, lam_lam, lt)
     dlam[pos] = np.where(lamin, dlam_lam, dlt)
     return lam, dlam
@@ -307,7 +335,7 @@ def friction_term(
       differentiation for Colebrook).
 
     phi is odd in m. For nikuradse/weymouth phi is continuous everywhere (kink at the
-    laminar/turbulent intersection); for colebrook/hofer phi jumps at Re = 2320.
+    laminar/turbulent intersection); for colebrook/hofer too (linear transition 2000..4000).
     Used in the pipe law ``p_in^2 - p_out^2 = (Z R_s T L / (D A^2)) phi`` (see
     :mod:`gasunion.physics.pipe`).
     """
@@ -331,7 +359,7 @@ def friction_term(
     else:
         turb = re >= (RE_MIN_STANET_COLEBROOK if mdl == "stanet_colebrook" else RE_CRITICAL)
         if np.any(turb):
-            lt, dlt = _turbulent(mdl, re[turb], d[turb], k[turb])
+            lt, dlt = _above_laminar(mdl, re[turb], d[turb], k[turb])
             mt = mf[turb]
             phi[turb] = lt * mt * np.abs(mt)
             dphi[turb] = 2.0 * lt * np.abs(mt) + c[turb] * mt**2 * dlt

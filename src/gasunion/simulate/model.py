@@ -49,6 +49,8 @@ class SimModel:
     # branches
     branch_component: np.ndarray
     branch_id: np.ndarray
+    branch_row: np.ndarray  #: row of each branch in its component table
+    branch_slices: dict[str, np.ndarray]  #: component -> indices into the branch arrays
     law: np.ndarray
     fr: np.ndarray
     to: np.ndarray
@@ -140,12 +142,14 @@ def build_model(net: Network, slack: str = "auto") -> SimModel:
 
     # ---------------------------------------------------------------- branches
     parts: dict[str, list[np.ndarray]] = {key: [] for key in (
-        "component", "id", "law", "fr", "to", "L", "D", "k", "lam", "zeta", "ratio", "pset", "dp")}
+        "component", "id", "row", "law", "fr", "to", "L", "D", "k", "lam", "zeta", "ratio", "pset",
+        "dp")}
 
     def push(comp: str, df: pd.DataFrame, law: np.ndarray, **cols: np.ndarray) -> None:
         cnt = len(df)
         parts["component"].append(np.full(cnt, comp, dtype=object))
         parts["id"].append(df.index.to_numpy(dtype=object))
+        parts["row"].append(np.flatnonzero(net[comp]["in_service"].to_numpy(bool)))
         parts["law"].append(law.astype(np.int8))
         parts["fr"].append(df["from_junction"].astype(str).map(pos).to_numpy(int))
         parts["to"].append(df["to_junction"].astype(str).map(pos).to_numpy(int))
@@ -302,6 +306,8 @@ def build_model(net: Network, slack: str = "auto") -> SimModel:
         injection_kg_s=inj,
         branch_component=cat("component", object),
         branch_id=cat("id", object),
+        branch_row=cat("row", int).astype(int),
+        branch_slices={c: np.flatnonzero(cat("component", object) == c) for c in BRANCHES},
         law=law,
         fr=fr,
         to=to,

@@ -1,10 +1,17 @@
 """Newton–Raphson kernel for the steady-state network equations.
 
 Unknowns ``x = [pi_free (bar^2), q (kg/s)]``; equations ``F = [mass balance at free junctions
-(kg/s); one law per branch]`` (laws in :mod:`gasunion.simulate.model`). The Jacobian is sparse
-with a fixed pattern built once; each iteration only refills its data array (vectorised) and
-factorises it with SuperLU (``scipy.sparse.linalg.splu``). Rows and columns are scaled (flows
-by the flow scale, squared pressures by the pressure scale) before factorisation.
+(kg/s); one law per branch]`` (laws in :mod:`gasunion.simulate.model`).
+
+Each Newton step solves ``J dx = -F`` by block elimination: the flow of every branch whose law
+depends on its own flow (pipes, drag resistors, closed elements: ``dF_b/dq_b != 0``) is
+eliminated, ``dq_b = -(F_b + dF_b/dpi_i dpi_i + dF_b/dpi_j dpi_j) / (dF_b/dq_b)``, which leaves
+a sparse system in the free squared pressures (a weighted Laplacian) plus the flows of the
+remaining branches (short pipes, open valves, compressors, regulators). Its pattern is built
+once; each iteration refills the data (vectorised, ``np.bincount`` over a fixed slot map) and
+factorises it with SuperLU (``scipy.sparse.linalg.splu``, symmetric mode with an ordering of
+``A + A^T``, since the pattern is structurally symmetric). Rows and columns are scaled (flows by
+the flow scale, squared pressures by the pressure scale) before factorisation.
 
 Pipe law (isothermal, steady, kinetic term neglected; Koch et al. 2015, *Evaluating Gas
 Network Capacities*, ch. 2, eq. (2.14) integrated for constant Z, T, lambda; slope term as in
@@ -22,6 +29,7 @@ from __future__ import annotations
 
 import math
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -55,6 +63,15 @@ class NewtonState:
     solve_time_s: float = 0.0
     lu_time_s: float = 0.0
     message: str = ""
+
+
+@dataclass
+class Derivatives:
+    """Partial derivatives of each branch law: d/dpi_from, d/dpi_to, d/dq."""
+
+    d_i: np.ndarray
+    d_j: np.ndarray
+    d_q: np.ndarray
 
 
 class Kernel:
@@ -105,34 +122,21 @@ class Kernel:
         self.pset2 = m.p_set_bar[self.io] ** 2
         self.dp = m.dp_loss_bar[self.il]
         self.eps_loss = 1e-4 * self.flow_scale
-        # ---- sparse pattern: balance entries (constant) then branch entries
+        # ---- incidence of the balance rows (nf x nb): -1 at the from-, +1 at the to-junction
         fr, to = m.fr, m.to
         b = np.arange(nb)
         ffree, tfree = free[fr], free[to]
-        rows_bal = np.concatenate([self.col_pi[fr[ffree]], self.col_pi[to[tfree]]])
-        cols_bal = np.concatenate([self.nf + b[ffree], self.nf + b[tfree]])
-        vals_bal = np.concatenate([-np.ones(ffree.sum()), np.ones(tfree.sum())])
         self.mask_i, self.mask_j = ffree, tfree
-        rows_br = np.concatenate([self.nf + b[ffree], self.nf + b[tfree], self.nf + b])
-        cols_br = np.concatenate([self.col_pi[fr[ffree]], self.col_pi[to[tfree]], self.nf + b])
-        rows = np.concatenate([rows_bal, rows_br])
-        cols = np.concatenate([cols_bal, cols_br])
-        self.vals_bal = vals_bal
-        # scaling: F~ = F / fscale, x = x~ * xscale -> J~ = J * xscale[col] / fscale[row]
+        rows_bal = np.concatenate([self.col_pi[fr[ffree]], self.col_pi[to[tfree]]])
+        cols_bal = np.concatenate([b[ffree], b[tfree]])
+        vals_bal = np.concatenate([-np.ones(ffree.sum()), np.ones(tfree.sum())])
+        self.B = sp.csr_matrix((vals_bal, (rows_bal, cols_bal)), shape=(self.nf, nb))
+        self.inj_free = m.injection_kg_s[self.free_nodes]
         self.fscale = np.concatenate([np.full(self.nf, self.flow_scale), np.full(nb, self.pi_scale)])
         self.fscale[self.nf + self.ic] = self.flow_scale
         self.xscale = np.concatenate([np.full(self.nf, self.pi_scale), np.full(nb, self.flow_scale)])
-        entry_scale = self.xscale[cols] / self.fscale[rows]
-        pattern = sp.csc_matrix(
-            (np.arange(1, len(rows) + 1, dtype=float), (rows, cols)), shape=(self.nx, self.nx)
-        )
-        pattern.sort_indices()
-        self.perm = pattern.data.astype(np.int64) - 1
-        self.entry_scale = entry_scale[self.perm]
-        self.J = pattern
-        # incidence for the balance residual: B q with B (nf x nb)
-        self.B = sp.csr_matrix((vals_bal, (rows_bal, cols_bal - self.nf)), shape=(self.nf, nb))
-        self.inj_free = m.injection_kg_s[self.free_nodes]
+        self._order: np.ndarray | None = None  #: fill-reducing order, found at the first LU
+        self._build_reduced_pattern()
         # compressor fuel
         self.fuel = np.zeros(len(m.comp_branch))
 
@@ -166,8 +170,8 @@ class Kernel:
     # ------------------------------------------------------------------ residual + Jacobian
     def evaluate(
         self, x: np.ndarray, picard_qabs: np.ndarray | None = None, need_jac: bool = True
-    ) -> tuple[np.ndarray, sp.csc_matrix | None]:
-        """Residual ``F(x)`` (unscaled) and the scaled Jacobian (``None`` if not needed)."""
+    ) -> tuple[np.ndarray, Derivatives | None]:
+        """Residual ``F(x)`` (unscaled) and the branch-law derivatives (``None`` if not needed)."""
         m = self.m
         nf = self.nf
         nb = m.n_branches
@@ -276,10 +280,133 @@ class Kernel:
         F[nf:] = R
         if not need_jac:
             return F, None
-        vals = np.concatenate([self.vals_bal, d_i[self.mask_i], d_j[self.mask_j], d_q])
+        return F, Derivatives(d_i, d_j, d_q)
+
+    # ------------------------------------------------------------------ reduced linear system
+    def _build_reduced_pattern(self) -> None:
+        """Slot map of the reduced matrix ``R`` (built once).
+
+        ``R y = rhs`` with ``y = [dpi_free, dq_kept]``: rows are the balances at free junctions
+        and the laws of kept branches. Eliminated branch b (weight ``w_b = 1/(dF_b/dq_b)``)
+        contributes ``w d_i`` at (fr, fr), ``w d_j`` at (fr, to), ``-w d_i`` at (to, fr) and
+        ``-w d_j`` at (to, to) (free junctions only); kept branch k has ``-1``/``+1`` at
+        (fr, k)/(to, k) and its law's derivatives ``d_i, d_j, d_q`` in row k.
+        """
+        m = self.m
+        law = m.law
+        elim = (law == PIPE) | (law == CLOSED)
+        self.elim = np.flatnonzero(elim)
+        self.kept = np.flatnonzero(~elim)
+        nf, nk = self.nf, len(self.kept)
+        self.n_red = nf + nk
+        cp = self.col_pi
+        e, kk = self.elim, self.kept
+        fe, te = m.fr[e], m.to[e]
+        fk, tk = m.fr[kk], m.to[kk]
+        krow = nf + np.arange(nk)
+        pieces_r: list[np.ndarray] = []
+        pieces_c: list[np.ndarray] = []
+        # each piece: (rows, cols, which value source, mask); value sources filled per iteration
+        self._pieces: list[tuple[str, np.ndarray]] = []
+
+        def add(rows: np.ndarray, cols: np.ndarray, source: str, mask: np.ndarray) -> None:
+            pieces_r.append(rows[mask])
+            pieces_c.append(cols[mask])
+            self._pieces.append((source, mask))
+
+        ff, tf = self.mask_i[e], self.mask_j[e]
+        add(cp[fe], cp[fe], "e_fi", ff)
+        add(cp[fe], cp[te], "e_fj", ff & tf)
+        add(cp[te], cp[fe], "e_ti", tf & ff)
+        add(cp[te], cp[te], "e_tj", tf)
+        fkf, tkf = self.mask_i[kk], self.mask_j[kk]
+        add(cp[fk], krow, "k_bal_from", fkf)
+        add(cp[tk], krow, "k_bal_to", tkf)
+        add(krow, cp[fk], "k_di", fkf)
+        add(krow, cp[tk], "k_dj", tkf)
+        add(krow, krow, "k_dq", np.ones(nk, bool))
+        rows = np.concatenate(pieces_r) if pieces_r else np.zeros(0, int)
+        cols = np.concatenate(pieces_c) if pieces_c else np.zeros(0, int)
+        # row/column scaling of R: balance rows / flow_scale, kept-law rows / their fscale;
+        # pi columns * pi_scale, kept-flow columns * flow_scale
+        rs = np.concatenate([np.full(nf, self.flow_scale), self.fscale[nf + kk]])
+        cs = np.concatenate([np.full(nf, self.pi_scale), np.full(nk, self.flow_scale)])
+        self._rscale, self._cscale = rs, cs
+        self._entry_scale = cs[cols] / rs[rows]
+        if self._order is not None:  # symmetric permutation: new index = position in order
+            pos = np.empty(self.n_red, dtype=np.int64)
+            pos[self._order] = np.arange(self.n_red)
+            rows, cols = pos[rows], pos[cols]
+        n = max(self.n_red, 1)
+        key = cols.astype(np.int64) * n + rows  # column-major -> CSC order after unique
+        ukey, self._slot = np.unique(key, return_inverse=True)
+        self._nnz = len(ukey)
+        urow = (ukey % n).astype(np.int32)
+        ucol = (ukey // n).astype(np.int64)
+        indptr = np.zeros(self.n_red + 1, dtype=np.int64)
+        np.add.at(indptr, ucol + 1, 1)
+        indptr = np.cumsum(indptr).astype(np.int32)
+        self.J = sp.csc_matrix((np.zeros(self._nnz), urow, indptr), shape=(self.n_red, self.n_red))
+
+    def factorize(self, J: sp.csc_matrix) -> spla.SuperLU:
+        """SuperLU of the reduced matrix in symmetric mode.
+
+        The fill-reducing order (minimum degree on ``A + A^T``) depends only on the pattern:
+        it is computed at the first factorisation and then built into the slot map, so later
+        matrices arrive already permuted and are factorised in their natural order (about
+        half the cost of ordering anew each time).
+        """
+        if self._order is None:
+            return spla.splu(J, permc_spec="MMD_AT_PLUS_A", diag_pivot_thresh=0.1,
+                             options={"SymmetricMode": True})
+        return spla.splu(J, permc_spec="NATURAL", diag_pivot_thresh=0.1,
+                         options={"SymmetricMode": True})
+
+    def newton_step(self, F: np.ndarray, d: Derivatives) -> tuple[np.ndarray, float]:
+        """Solve ``J dx = -F`` by elimination (see module docs); returns ``(dx, lu_seconds)``."""
+        m = self.m
+        nf = self.nf
+        e, kk = self.elim, self.kept
+        fr, to = m.fr, m.to
+        dq_e = d.d_q[e]
+        w = 1.0 / dq_e
+        di_e, dj_e = d.d_i[e], d.d_j[e]
+        src = {
+            "e_fi": w * di_e, "e_fj": w * dj_e, "e_ti": -w * di_e, "e_tj": -w * dj_e,
+            "k_bal_from": -np.ones(len(kk)), "k_bal_to": np.ones(len(kk)),
+            "k_di": d.d_i[kk], "k_dj": d.d_j[kk], "k_dq": d.d_q[kk],
+        }
+        vals = np.concatenate([src[name][mask] for name, mask in self._pieces])
         J = self.J
-        J.data = vals[self.perm] * self.entry_scale
-        return F, J
+        J.data = np.bincount(self._slot, weights=vals * self._entry_scale, minlength=self._nnz)
+        # right-hand side: [-F_bal + A_E (F_E / dq_E); -F_K]
+        F_e = F[nf + e]
+        v = F_e * w
+        top = -F[:nf].copy()
+        fe_free, te_free = self.mask_i[e], self.mask_j[e]
+        np.add.at(top, self.col_pi[fr[e][fe_free]], -v[fe_free])
+        np.add.at(top, self.col_pi[to[e][te_free]], v[te_free])
+        rhs = np.concatenate([top, -F[nf + kk]]) / self._rscale
+        t0 = time.perf_counter()
+        lu = self.factorize(J)
+        if self._order is None:
+            y = lu.solve(rhs)
+            # adopt SuperLU's column order for all later factorisations
+            self._order = np.argsort(lu.perm_c)
+            self._build_reduced_pattern()
+        else:
+            y = np.empty(self.n_red)
+            y[self._order] = lu.solve(rhs[self._order])
+        y *= self._cscale
+        t_lu = time.perf_counter() - t0
+        dx = np.empty(self.nx)
+        dpi = y[:nf]
+        dx[:nf] = dpi
+        dx[nf + kk] = y[nf:]
+        dpi_all = np.zeros(m.n_nodes)
+        dpi_all[self.free_nodes] = dpi
+        dx[nf + e] = -(F_e + di_e * dpi_all[fr[e]] + dj_e * dpi_all[to[e]]) * w
+        return dx, t_lu
 
     def scaled_norm(self, F: np.ndarray) -> float:
         return float(np.max(np.abs(F / self.fscale))) if len(F) else 0.0
@@ -292,7 +419,8 @@ def initial_guess(k: Kernel) -> np.ndarray:
     return x
 
 
-def solve(k: Kernel, lhv_j_kg: float, kappa: float, progress=None) -> NewtonState:
+def solve(k: Kernel, lhv_j_kg: float, kappa: float,
+          progress: Callable[[int, float], None] | None = None) -> NewtonState:
     """Run Picard start-up steps then damped Newton to convergence (or ``max_iter``)."""
     opt = k.opt
     x = initial_guess(k)
@@ -302,58 +430,58 @@ def solve(k: Kernel, lhv_j_kg: float, kappa: float, progress=None) -> NewtonStat
         st.converged = True
         st.residual_norm = 0.0
         return st
+
+    def step(F: np.ndarray, d: Derivatives) -> np.ndarray | None:
+        try:
+            dx, t_lu = k.newton_step(F, d)
+        except RuntimeError as exc:  # SuperLU: exactly singular
+            st.message = f"singular Jacobian ({exc})"
+            return None
+        st.lu_time_s += t_lu
+        if not np.all(np.isfinite(dx)):
+            st.message = "non-finite Newton step (singular Jacobian)"
+            return None
+        return dx
+
     # ---- Picard start-up: linearise q|q| around |q| of the previous solve
     qabs = np.full(k.m.n_branches, k.flow_scale * 0.1)
     for _ in range(opt.picard_steps):
-        F, J = k.evaluate(x, picard_qabs=qabs)
-        t1 = time.perf_counter()
-        lu = spla.splu(J)
-        dx = lu.solve(-F / k.fscale) * k.xscale
-        st.lu_time_s += time.perf_counter() - t1
+        F, d = k.evaluate(x, picard_qabs=qabs)
+        assert d is not None
+        dx = step(F, d)
+        if dx is None:
+            break
         x = x + dx
         qabs = np.abs(x[k.nf:]) + 1e-3 * k.flow_scale
         st.iterations += 1
     # ---- Newton
-    pi_all = k.pi_all(x)
-    k.fuel = k.fuel_kg_s(pi_all, x[k.nf:], lhv_j_kg, kappa)
-    F, J = k.evaluate(x)
+    k.fuel = k.fuel_kg_s(k.pi_all(x), x[k.nf:], lhv_j_kg, kappa)
+    F, d = k.evaluate(x)
     norm = k.scaled_norm(F)
     st.history.append(norm)
-    for _it in range(opt.max_iter):
+    for _it in range(opt.max_iter if not st.message else 0):
         if norm <= opt.tol:
-            st.converged = True
             break
-        assert J is not None
-        t1 = time.perf_counter()
-        try:
-            lu = spla.splu(J)
-        except RuntimeError as exc:  # exactly singular
-            st.message = f"singular Jacobian ({exc})"
-            break
-        dx = lu.solve(-F / k.fscale) * k.xscale
-        st.lu_time_s += time.perf_counter() - t1
-        if not np.all(np.isfinite(dx)):
-            st.message = "non-finite Newton step (singular Jacobian)"
+        assert d is not None
+        dx = step(F, d)
+        if dx is None:
             break
         # damped step: backtrack until the scaled residual decreases
         alpha = 1.0
         while True:
             x_new = x + alpha * dx
             k.fuel = k.fuel_kg_s(k.pi_all(x_new), x_new[k.nf:], lhv_j_kg, kappa)
-            F_new, J_new = k.evaluate(x_new)
+            F_new, d_new = k.evaluate(x_new)
             norm_new = k.scaled_norm(F_new)
             if norm_new < (1.0 - 1e-4 * alpha) * norm or alpha < 1.0 / 64 or norm_new <= opt.tol:
                 break
             alpha /= 2.0
-        x, F, J, norm = x_new, F_new, J_new, norm_new
+        x, F, d, norm = x_new, F_new, d_new, norm_new
         st.iterations += 1
         st.history.append(norm)
         if progress is not None:
             progress(st.iterations, norm)
-    else:
-        st.converged = norm <= opt.tol
-    if norm <= opt.tol:
-        st.converged = True
+    st.converged = bool(norm <= opt.tol)
     st.x = x
     st.residual_norm = norm
     st.solve_time_s = time.perf_counter() - t0

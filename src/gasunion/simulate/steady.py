@@ -255,131 +255,113 @@ def _infeasibilities(net: Network, k: Kernel, x: np.ndarray, res: SimulationResu
 
 
 def _results(net: Network, k: Kernel, x: np.ndarray, friction: str, z: str) -> SimulationResult:
+    """Result tables (one DataFrame constructor per table; arrays from the solver model)."""
     m = k.m
     gas = net.gas
+    rt = gas.r_specific * gas.temperature_k
     pi = k.pi_all(x)
-    p = np.where(np.isnan(m.p_fixed_bar) & m.fixed, np.nan, np.sqrt(np.maximum(pi, 0.0)))
-    p = np.where(~m.fixed & (pi < 0), np.nan, p)
+    undefined = (m.fixed & np.isnan(m.p_fixed_bar)) | (~m.fixed & (pi < 0))
+    p = np.where(undefined, np.nan, np.sqrt(np.maximum(pi, 0.0)))
     q = x[k.nf:]
-    zj = k.z_model.z(np.where(np.isfinite(p), p, 1.0) * 1e5)
-    zj = np.where(np.isfinite(p), zj, np.nan)
-    rho = p * 1e5 / (zj * gas.r_specific * gas.temperature_k)
+    zj = np.where(undefined, np.nan, k.z_model.z(np.where(undefined, 1.0, p) * 1e5))
     # net injection per junction from the balance (slack flows included)
     n = m.n_nodes
-    inflow = np.zeros(n)
-    np.add.at(inflow, m.to, q)
-    np.add.at(inflow, m.fr, -q)
-    fuel_at = np.zeros(n)
-    if len(k.fuel):
-        np.add.at(fuel_at, m.comp_fuel_node, k.fuel)
-    injection = -inflow + fuel_at  # gas that must enter at the junction to balance it
-    residual = injection - m.injection_kg_s
+    flow_in = np.bincount(m.to, weights=q, minlength=n) - np.bincount(m.fr, weights=q, minlength=n)
+    fuel_at = (np.bincount(m.comp_fuel_node, weights=k.fuel, minlength=n) if len(k.fuel)
+               else np.zeros(n))
+    injection = fuel_at - flow_in  # gas that must enter at the junction to balance it
     free = ~m.fixed
-    max_err = float(np.max(np.abs(residual[free]))) if free.any() else 0.0
-    jt = pd.DataFrame(index=m.junction_ids)
-    jt["p_bar"] = p
-    jt["p_barg"] = p - 1.01325
-    jt["z"] = zj
-    jt["density_kg_m3"] = rho
-    jt["injection_kg_s"] = np.where(m.fixed, injection, m.injection_kg_s)
-    jt["injection_mcm_d"] = gas.mcm_d_from_kg_s(jt["injection_kg_s"].to_numpy())
-    jt.index.name = "id"
+    max_err = float(np.max(np.abs(injection - m.injection_kg_s)[free])) if free.any() else 0.0
+    inj = np.where(m.fixed, injection, m.injection_kg_s)
+    idx = pd.Index(m.junction_ids, name="id")
+    jt = pd.DataFrame({"p_bar": p, "p_barg": p - 1.01325, "z": zj,
+                       "density_kg_m3": p * 1e5 / (zj * rt), "injection_kg_s": inj,
+                       "injection_mcm_d": gas.mcm_d_from_kg_s(inj)}, index=idx)
 
     tables: dict[str, pd.DataFrame] = {}
-    comp_arr = m.branch_component
     for comp in ("pipes", "short_pipes", "resistors", "valves", "control_valves", "compressors"):
         df = net[comp]
-        t = pd.DataFrame(index=df.index)
-        t["from_junction"] = df["from_junction"]
-        t["to_junction"] = df["to_junction"]
-        t["mass_flow_kg_s"] = 0.0
-        sel = np.flatnonzero(comp_arr == comp)
-        ids = m.branch_id[sel]
-        t.loc[ids, "mass_flow_kg_s"] = q[sel]
-        t["flow_mcm_d"] = gas.mcm_d_from_kg_s(t["mass_flow_kg_s"].to_numpy())
-        t["flow_knm3_h"] = gas.knm3_h_from_kg_s(t["mass_flow_kg_s"].to_numpy())
-        pos = pd.Series(np.arange(n), index=m.junction_ids)
-        fi = df["from_junction"].astype(str).map(pos).to_numpy(int) if len(df) else np.zeros(0, int)
-        ti = df["to_junction"].astype(str).map(pos).to_numpy(int) if len(df) else np.zeros(0, int)
-        t["p_from_bar"] = p[fi]
-        t["p_to_bar"] = p[ti]
-        t["in_service"] = df["in_service"]
-        t.index.name = "id"
-        tables[comp] = t
-    # pipes: velocity, Reynolds, lambda
-    pt = tables["pipes"]
-    if len(pt):
-        df = net.pipes
-        d = df["diameter_mm"].to_numpy(float) * 1e-3
-        area = math.pi * d**2 / 4
-        mf = pt["mass_flow_kg_s"].to_numpy(float)
-        p1, p2 = pt["p_from_bar"].to_numpy(float), pt["p_to_bar"].to_numpy(float)
-        with np.errstate(invalid="ignore", divide="ignore"):
-            pm = 2.0 / 3.0 * (p1 + p2 - p1 * p2 / (p1 + p2))
-            zm = k.z_model.z(np.where(np.isfinite(pm), pm, 1.0) * 1e5)
-            rt = gas.r_specific * gas.temperature_k
-            pt["velocity_m_s"] = mf * zm * rt / (pm * 1e5 * area)
-            z1 = k.z_model.z(np.nan_to_num(p1, nan=1.0) * 1e5)
-            z2 = k.z_model.z(np.nan_to_num(p2, nan=1.0) * 1e5)
-            pt["velocity_from_m_s"] = mf * z1 * rt / (p1 * 1e5 * area)
-            pt["velocity_to_m_s"] = mf * z2 * rt / (p2 * 1e5 * area)
-        re = reynolds(mf, d, gas.viscosity_pa_s)
-        pt["reynolds"] = re
-        lam_fixed = df["friction_factor"].to_numpy(float)
-        lam = np.full(len(pt), np.nan)
-        pos_re = re > 0
-        if pos_re.any():
-            lam[pos_re] = friction_factor(friction, re[pos_re], d[pos_re],
-                                          df["roughness_mm"].to_numpy(float)[pos_re] * 1e-3)[0]
-        pt["lambda"] = np.where(np.isfinite(lam_fixed), lam_fixed, lam)
-    # compressors: ratio, head, power, fuel
-    ct = tables["compressors"]
-    ct["ratio"] = ct["p_to_bar"] / ct["p_from_bar"]
-    ct["head_j_kg"] = 0.0
-    ct["power_mw"] = 0.0
-    ct["fuel_kg_s"] = 0.0
-    if len(ct) and len(m.comp_branch):
-        cb = m.comp_branch
-        ids = m.branch_id[cb]
-        p_in = p[m.fr[cb]]
-        ratio = np.maximum(p[m.to[cb]] / p_in, 1.0)
-        active = (m.law[cb] != EQUAL) & (m.law[cb] != CLOSED)
-        head = isentropic_head(p_in * 1e5, p_in * ratio * 1e5, gas.temperature_k,
-                               k.z_model.z(p_in * 1e5), gas.r_specific, gas.kappa)
-        head = np.where(active, head, 0.0)
-        ct.loc[ids, "head_j_kg"] = head
-        ct.loc[ids, "power_mw"] = np.maximum(q[cb], 0.0) * head / m.comp_eta / 1e6
-        ct.loc[ids, "fuel_kg_s"] = k.fuel
-        ct["mode"] = net.compressors["mode"]
-    # node elements
-    node_tables: dict[str, pd.DataFrame] = {}
-    for comp in ("sources", "sinks", "storages"):
-        df = net[comp]
-        t = pd.DataFrame(index=df.index)
-        t["junction"] = df["junction"]
-        col = "mass_flow_kg_s"
-        t[col] = df[col].to_numpy(float) if col in df else np.nan
-        node_tables[comp] = t
-    # slack flows: the part of a pressure-fixed junction's balance not covered by its
-    # flow-controlled elements goes to its pressure-controlled element(s), shared equally
+        nrow = len(df)
+        qc = np.zeros(nrow)
+        sel = m.branch_slices[comp]
+        qc[m.branch_row[sel]] = q[sel]
+        fi = m.junction_ids.get_indexer(df["from_junction"]) if nrow else np.zeros(0, int)
+        ti = m.junction_ids.get_indexer(df["to_junction"]) if nrow else np.zeros(0, int)
+        cols: dict[str, Any] = {
+            "from_junction": df["from_junction"].to_numpy(),
+            "to_junction": df["to_junction"].to_numpy(),
+            "mass_flow_kg_s": qc,
+            "flow_mcm_d": gas.mcm_d_from_kg_s(qc),
+            "flow_knm3_h": gas.knm3_h_from_kg_s(qc),
+            "p_from_bar": p[fi],
+            "p_to_bar": p[ti],
+            "in_service": df["in_service"].to_numpy(),
+        }
+        if comp == "pipes" and nrow:
+            d = df["diameter_mm"].to_numpy(float) * 1e-3
+            area = math.pi * d**2 / 4
+            p1, p2 = p[fi], p[ti]
+            with np.errstate(invalid="ignore", divide="ignore"):
+                pm = 2.0 / 3.0 * (p1 + p2 - p1 * p2 / (p1 + p2))
+                zm = k.z_model.z(np.nan_to_num(pm, nan=1.0) * 1e5)
+                cols["velocity_m_s"] = qc * zm * rt / (pm * 1e5 * area)
+                cols["velocity_from_m_s"] = qc * zj[fi] * rt / (p1 * 1e5 * area)
+                cols["velocity_to_m_s"] = qc * zj[ti] * rt / (p2 * 1e5 * area)
+            re = reynolds(qc, d, gas.viscosity_pa_s)
+            lam_fixed = df["friction_factor"].to_numpy(float)
+            lam = np.full(nrow, np.nan)
+            pos_re = re > 0
+            if pos_re.any():
+                lam[pos_re] = friction_factor(friction, re[pos_re], d[pos_re],
+                                              df["roughness_mm"].to_numpy(float)[pos_re] * 1e-3)[0]
+            cols["reynolds"] = re
+            cols["lambda"] = np.where(np.isfinite(lam_fixed), lam_fixed, lam)
+        if comp == "compressors":
+            head = np.zeros(nrow)
+            fuel = np.zeros(nrow)
+            cb = m.comp_branch
+            if len(cb):
+                rows = m.branch_row[cb]
+                p_in = p[m.fr[cb]]
+                ratio = np.maximum(p[m.to[cb]] / p_in, 1.0)
+                active = (m.law[cb] != EQUAL) & (m.law[cb] != CLOSED)
+                h = isentropic_head(p_in * 1e5, p_in * ratio * 1e5, gas.temperature_k,
+                                    k.z_model.z(p_in * 1e5), gas.r_specific, gas.kappa)
+                head[rows] = np.where(active, h, 0.0)
+                fuel[rows] = k.fuel
+            eta = df["efficiency"].to_numpy(float) if nrow else np.zeros(0)
+            with np.errstate(invalid="ignore", divide="ignore"):
+                cols["ratio"] = p[ti] / p[fi]
+            cols["head_j_kg"] = head
+            cols["power_mw"] = np.maximum(qc, 0.0) * head / eta / 1e6
+            cols["fuel_kg_s"] = fuel
+            cols["mode"] = df["mode"].to_numpy() if nrow else np.zeros(0, dtype=object)
+        tables[comp] = pd.DataFrame(cols, index=pd.Index(df.index, name="id"))
+
+    # node elements: flow-controlled ones keep their set-point; at a pressure-fixed junction the
+    # part of the balance not covered by them goes to its pressure-controlled element(s)
     remainder = np.where(m.fixed, injection - m.injection_kg_s, 0.0)
     slack_el = m.slack_elements
+    share_by_node = np.zeros(n)
     if len(slack_el):
-        count = slack_el.groupby("node").size()
-        for comp, sign in (("sources", 1.0), ("sinks", -1.0)):
-            sel = slack_el[slack_el["component"] == comp]
-            if len(sel):
-                share = remainder[sel["node"].to_numpy(int)] / count.loc[sel["node"]].to_numpy()
-                node_tables[comp].loc[sel["id"].to_numpy(), "mass_flow_kg_s"] = sign * share
-    for comp in ("sources", "sinks"):
+        nodes = slack_el["node"].to_numpy(int)
+        share_by_node = remainder / np.maximum(np.bincount(nodes, minlength=n), 1)
+    node_tables: dict[str, pd.DataFrame] = {}
+    for comp, sign in (("sources", 1.0), ("sinks", -1.0), ("storages", 1.0)):
         df = net[comp]
-        if len(df):
-            node_tables[comp]["p_set_bar"] = df["p_set_bar"]
-            node_tables[comp]["nominated_kg_s"] = df["mass_flow_kg_s"]
-            node_tables[comp].loc[~df["in_service"], "mass_flow_kg_s"] = 0.0
-    for t in node_tables.values():
-        t["flow_mcm_d"] = gas.mcm_d_from_kg_s(t["mass_flow_kg_s"].to_numpy(float))
-        t.index.name = "id"
+        flow = df["mass_flow_kg_s"].to_numpy(float).copy()
+        cols = {"junction": df["junction"].to_numpy()}
+        if comp != "storages":
+            sl = slack_el[slack_el["component"] == comp]
+            if len(sl):
+                rows = df.index.get_indexer(sl["id"])
+                flow[rows] = sign * share_by_node[sl["node"].to_numpy(int)]
+            cols["p_set_bar"] = df["p_set_bar"].to_numpy(float)
+            cols["nominated_kg_s"] = df["mass_flow_kg_s"].to_numpy(float)
+        flow[~df["in_service"].to_numpy(bool)] = 0.0
+        cols["mass_flow_kg_s"] = flow
+        cols["flow_mcm_d"] = gas.mcm_d_from_kg_s(flow)
+        node_tables[comp] = pd.DataFrame(cols, index=pd.Index(df.index, name="id"))
     res = SimulationResult(
         junctions=jt,
         **tables,
