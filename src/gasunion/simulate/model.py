@@ -297,6 +297,8 @@ def build_model(net: Network, slack: str = "auto") -> SimModel:
         fuel_node = np.zeros(0, int)
         fuel_model = np.zeros(0, dtype=str)
 
+    _open_zero_resistance_loops(law, fr, to, fixed, p_fixed, jid, cat("component", object),
+                                cat("id", object), assumptions)
     dh = heights[to] - heights[fr] if len(law) else np.zeros(0)
     return SimModel(
         junction_ids=jid,
@@ -330,6 +332,57 @@ def build_model(net: Network, slack: str = "auto") -> SimModel:
         slack_elements=pd.DataFrame(slack_rows, columns=["component", "id", "node"]),
         assumptions=assumptions,
     )
+
+
+def _open_zero_resistance_loops(
+    law: np.ndarray, fr: np.ndarray, to: np.ndarray, fixed: np.ndarray, p_fixed: np.ndarray,
+    jid: pd.Index, comp: np.ndarray, ids: np.ndarray, assumptions: list[str],
+) -> None:
+    """Elements whose law does not depend on their own flow (short pipes, open valves, bypasses,
+    open regulators, compressors at a fixed ratio or outlet pressure) that close a loop of such
+    elements — or join two pressure-fixed junctions — carry an undetermined flow (any split
+    satisfies the laws), which makes the Jacobian singular. One valid solution sends nothing
+    through them: their law becomes ``q = 0`` (modified in place, recorded). Two fixed junctions
+    at different pressures joined by a zero-resistance element are a contradiction and an error.
+    """
+    eq = np.flatnonzero((law == EQUAL) | (law == RATIO) | (law == POUT))
+    if not len(eq):
+        return
+    parent = np.arange(len(fixed) + 1)
+    ground = len(fixed)  # all pressure-fixed junctions hang on one node
+
+    def find(a: int) -> int:
+        while parent[a] != a:
+            parent[a] = parent[parent[a]]
+            a = int(parent[a])
+        return a
+
+    def node(j: int) -> int:
+        return ground if fixed[j] and np.isfinite(p_fixed[j]) else j
+
+    opened = []
+    for b in eq:
+        i, j = int(fr[b]), int(to[b])
+        if (law[b] == EQUAL and node(i) == ground and node(j) == ground
+                and not np.isclose(p_fixed[i], p_fixed[j])):
+            raise SimulationSetupError(
+                f"{comp[b]}[{ids[b]!r}] joins junctions {jid[i]!r} and {jid[j]!r} without "
+                f"resistance, but their pressures are fixed at {p_fixed[i]:g} and {p_fixed[j]:g} bar"
+            )
+        ri, rj = find(node(i)), find(node(j))
+        if ri == rj:
+            law[b] = CLOSED
+            opened.append(f"{comp[b]}[{ids[b]!r}]")
+        else:
+            parent[ri] = rj
+    if opened:
+        shown = ", ".join(opened[:10]) + (" ..." if len(opened) > 10 else "")
+        assumptions.append(
+            f"{len(opened)} element(s) without flow-dependent law (short pipes, open valves, "
+            f"bypasses, regulators, compressors) close a loop of such elements or join "
+            f"pressure-fixed junctions: the flow split is undetermined, they are taken to carry "
+            f"no flow ({shown})"
+        )
 
 
 def elevation_s(dh_m: np.ndarray, z: np.ndarray, r_s: float, t_k: float) -> np.ndarray:
