@@ -100,12 +100,23 @@ def validate(net: Network) -> ValidationReport:
 
 def _report_mask(rep: ValidationReport, comp: str, df: pd.DataFrame, mask: np.ndarray,
                  fld: str, msg_fn, severity: str = "error") -> None:
+    if not mask.any():
+        return
     ids = df.index[mask]
     for k, eid in enumerate(ids):
         if k == _MAX_PER_RULE:
             rep.add(severity, comp, "", fld, f"... and {len(ids) - k} more element(s)")
             break
         rep.add(severity, comp, eid, fld, msg_fn(eid))
+
+
+_FLOAT_CHECKS = {
+    "positive": (lambda v: v <= 0, "must be > 0"),
+    "nonnegative": (lambda v: v < 0, "must be >= 0"),
+    "fraction": (lambda v: (v < 0) | (v > 1), "must lie in [0, 1]"),
+    "lat": (lambda v: (v < -90) | (v > 90), "must lie in [-90, 90]"),
+    "lon": (lambda v: (v < -180) | (v > 180), "must lie in [-180, 180]"),
+}
 
 
 def _check_columns(net: Network, rep: ValidationReport) -> None:
@@ -117,39 +128,38 @@ def _check_columns(net: Network, rep: ValidationReport) -> None:
         for a in attributes(comp).values():
             col = df[a.name]
             if a.dtype == "str":
-                vals = col.astype(str)
+                if not (a.required or a.ref or a.choices):
+                    continue
+                vals = col.to_numpy(dtype=object)
+                empty = vals == ""
                 if a.required:
-                    _report_mask(rep, comp, df, (vals == "").to_numpy(), a.name,
+                    _report_mask(rep, comp, df, empty, a.name,
                                  lambda _e: "is required but empty")
                 if a.ref == "junctions":
-                    bad = (vals != "") & ~vals.isin(junction_ids)
-                    _report_mask(rep, comp, df, bad.to_numpy(), a.name,
+                    bad = ~empty & (junction_ids.get_indexer(vals) < 0)
+                    _report_mask(rep, comp, df, bad, a.name,
                                  lambda e, c=col: f"unknown junction {c[e]!r}")
                 if a.choices:
-                    bad = ~vals.isin(a.choices)
-                    _report_mask(rep, comp, df, bad.to_numpy(), a.name,
+                    bad = ~np.isin(vals, a.choices)
+                    _report_mask(rep, comp, df, bad, a.name,
                                  lambda e, c=col, ch=a.choices:
                                  f"{c[e]!r} is not one of {', '.join(ch)}")
             elif a.dtype == "float":
                 v = col.to_numpy(dtype=float)
+                fin = np.isfinite(v)
+                if fin.all() and a.check not in _FLOAT_CHECKS:
+                    continue
                 unit = f" {a.unit}" if a.unit else ""
                 if a.required:
-                    _report_mask(rep, comp, df, ~np.isfinite(v), a.name,
+                    _report_mask(rep, comp, df, ~fin, a.name,
                                  lambda _e: "is required but missing/not finite")
-                fin = np.isfinite(v)
-                checks = {
-                    "positive": (v <= 0, "must be > 0"),
-                    "nonnegative": (v < 0, "must be >= 0"),
-                    "fraction": ((v < 0) | (v > 1), "must lie in [0, 1]"),
-                    "lat": ((v < -90) | (v > 90), "must lie in [-90, 90]"),
-                    "lon": ((v < -180) | (v > 180), "must lie in [-180, 180]"),
-                }
-                if a.check in checks:
-                    bad, text = checks[a.check]
-                    _report_mask(rep, comp, df, fin & bad, a.name,
+                if a.check in _FLOAT_CHECKS:
+                    test, text = _FLOAT_CHECKS[a.check]
+                    with np.errstate(invalid="ignore"):
+                        bad = fin & test(v)
+                    _report_mask(rep, comp, df, bad, a.name,
                                  lambda e, c=col, t=text, u=unit: f"{t}, got {float(c[e]):g}{u}")
-                inf = np.isinf(v)
-                _report_mask(rep, comp, df, inf, a.name, lambda _e: "is infinite")
+                _report_mask(rep, comp, df, np.isinf(v), a.name, lambda _e: "is infinite")
 
 
 def _check_bounds(net: Network, rep: ValidationReport) -> None:
@@ -211,23 +221,29 @@ def pressure_anchors(net: Network) -> tuple[pd.Index, pd.DataFrame]:
     has ``p_set_bar``, and a table (component, id, from_junction, to_junction, p_out_set_bar) of
     in-service control valves / compressors in mode ``p_out``.
     """
-    slack = []
+    slack: list[np.ndarray] = []
     for comp in ("sources", "sinks"):
         df = net[comp]
         if len(df):
-            m = df["in_service"] & df["p_set_bar"].notna()
-            slack += df.loc[m, "junction"].astype(str).tolist()
-    regs = []
+            m = df["in_service"].to_numpy(bool) & np.isfinite(df["p_set_bar"].to_numpy(float))
+            slack.append(df["junction"].to_numpy(dtype=object)[m])
+    cols: dict[str, list[np.ndarray]] = {"component": [], "id": [], "from_junction": [],
+                                         "to_junction": [], "p_out_set_bar": []}
     for comp in ("control_valves", "compressors"):
         df = net[comp]
         if len(df):
-            m = df["in_service"] & (df["mode"] == "p_out")
-            r = df.loc[m, ["from_junction", "to_junction", "p_out_set_bar"]].copy()
-            r.insert(0, "component", comp)
-            regs.append(r)
-    reg_df = pd.concat(regs) if regs else pd.DataFrame(
-        columns=["component", "from_junction", "to_junction", "p_out_set_bar"])
-    return pd.Index(pd.unique(np.asarray(slack, dtype=object)), dtype=object), reg_df
+            m = df["in_service"].to_numpy(bool) & (df["mode"].to_numpy(dtype=object) == "p_out")
+            if m.any():
+                cols["component"].append(np.full(int(m.sum()), comp, dtype=object))
+                cols["id"].append(df.index.to_numpy(dtype=object)[m])
+                for c in ("from_junction", "to_junction", "p_out_set_bar"):
+                    cols[c].append(df[c].to_numpy()[m])
+    reg_df = pd.DataFrame({c: np.concatenate(v) if v else np.zeros(0, dtype=object)
+                           for c, v in cols.items() if c != "id"},
+                          index=pd.Index(np.concatenate(cols["id"]) if cols["id"] else [],
+                                         dtype=object, name="id"))
+    sl = np.concatenate(slack) if slack else np.zeros(0, dtype=object)
+    return pd.Index(pd.unique(sl), dtype=object), reg_df
 
 
 def islands(net: Network, cut_regulators: bool = True) -> tuple[int, np.ndarray]:
@@ -238,7 +254,6 @@ def islands(net: Network, cut_regulators: bool = True) -> tuple[int, np.ndarray]
     too (pressure does not propagate through them). Returns ``(n, label per junction)``.
     """
     j = net.junctions.index
-    pos = pd.Series(np.arange(len(j)), index=j)
     rows: list[np.ndarray] = []
     cols: list[np.ndarray] = []
     for comp in BRANCHES:
@@ -256,11 +271,11 @@ def islands(net: Network, cut_regulators: bool = True) -> tuple[int, np.ndarray]
             m &= (df["mode"] != "off").to_numpy()
             if cut_regulators:
                 m &= (df["mode"] != "p_out").to_numpy()
-        f = df["from_junction"].astype(str).map(pos).to_numpy(float)
-        t = df["to_junction"].astype(str).map(pos).to_numpy(float)
-        m &= np.isfinite(f) & np.isfinite(t)
-        rows.append(f[m].astype(int))
-        cols.append(t[m].astype(int))
+        f = j.get_indexer(df["from_junction"])
+        t = j.get_indexer(df["to_junction"])
+        m &= (f >= 0) & (t >= 0)
+        rows.append(f[m])
+        cols.append(t[m])
     r = np.concatenate(rows) if rows else np.zeros(0, int)
     c = np.concatenate(cols) if cols else np.zeros(0, int)
     g = sp.coo_matrix((np.ones(len(r)), (r, c)), shape=(len(j), len(j)))
@@ -299,15 +314,16 @@ def _check_topology(net: Network, rep: ValidationReport) -> None:
     idx = [pos[a] for a in anchored if a in pos.index]
     has_anchor[labels[idx]] = True
     # which junctions carry anything at all
-    used = set()
+    used = np.zeros(len(j), bool)
     for comp in NODE_ELEMENTS:
-        used |= set(net[comp]["junction"].astype(str))
+        used[j.index.get_indexer(net[comp]["junction"])] = True
     for comp in BRANCHES:
-        used |= set(net[comp]["from_junction"].astype(str)) | set(net[comp]["to_junction"].astype(str))
-    bad_islands = [k for k in range(n) if not has_anchor[k]]
+        used[j.index.get_indexer(net[comp]["from_junction"])] = True
+        used[j.index.get_indexer(net[comp]["to_junction"])] = True
+    bad_islands = np.flatnonzero(~has_anchor)
     for k in bad_islands[:_MAX_PER_RULE]:
         members = j.index[labels == k]
-        if len(members) == 1 and members[0] not in used:
+        if len(members) == 1 and not used[j.index.get_loc(members[0])]:
             rep.add("warning", "junctions", members[0], "", "isolated junction (no element attached)")
             continue
         shown = ", ".join(map(str, members[:5])) + (" ..." if len(members) > 5 else "")

@@ -89,6 +89,31 @@ def _num(df: pd.DataFrame, col: str, default: float = math.nan) -> np.ndarray:
     return df[col].to_numpy(dtype=float) if col in df else np.full(len(df), default)
 
 
+class _Active:
+    """The in-service rows of a component table, as numpy arrays (no DataFrame copies)."""
+
+    def __init__(self, df: pd.DataFrame) -> None:
+        self.df = df
+        mask = df["in_service"].to_numpy(bool) if len(df) else np.zeros(0, bool)
+        self.all = bool(mask.all())
+        self.mask = mask
+        self.rows = np.flatnonzero(mask)
+        self.index = df.index if self.all else df.index[mask]
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+    def arr(self, col: str) -> np.ndarray:
+        v = self.df[col].to_numpy()
+        return v if self.all else v[self.mask]
+
+    def num(self, col: str, default: float = math.nan) -> np.ndarray:
+        if col not in self.df:
+            return np.full(len(self), default)
+        v = self.df[col].to_numpy(dtype=float)
+        return v if self.all else v[self.mask]
+
+
 def build_model(net: Network, slack: str = "auto") -> SimModel:
     """Turn ``net`` into solver arrays.
 
@@ -100,7 +125,6 @@ def build_model(net: Network, slack: str = "auto") -> SimModel:
         raise ValueError(f"slack must be 'auto' or 'none', got {slack!r}")
     j = net.junctions
     jid = j.index
-    pos = pd.Series(np.arange(len(jid)), index=jid)
     n = len(jid)
     assumptions: list[str] = []
     slack_rows: list[tuple[str, str, int]] = []
@@ -110,15 +134,14 @@ def build_model(net: Network, slack: str = "auto") -> SimModel:
     p_fixed = np.full(n, np.nan)
     inj = np.zeros(n)
     for comp, sign in (("sources", 1.0), ("sinks", -1.0), ("storages", 1.0)):
-        df = net[comp]
-        if not len(df):
+        a = _Active(net[comp])
+        if not len(a):
             continue
-        df = df[df["in_service"]]
-        k = df["junction"].astype(str).map(pos).to_numpy(int)
+        k = jid.get_indexer(a.arr("junction"))
         if comp != "storages":
-            ps = df["p_set_bar"].to_numpy(float)
+            ps = a.num("p_set_bar")
             has = np.isfinite(ps)
-            for kk, pp, eid in zip(k[has], ps[has], df.index[has], strict=True):
+            for kk, pp, eid in zip(k[has], ps[has], a.index[has], strict=True):
                 if fixed[kk] and not math.isclose(p_fixed[kk], pp, rel_tol=1e-12):
                     raise SimulationSetupError(
                         f"{comp}[{eid!r}].p_set_bar: junction {jid[kk]!r} has two different "
@@ -127,32 +150,32 @@ def build_model(net: Network, slack: str = "auto") -> SimModel:
                 fixed[kk] = True
                 p_fixed[kk] = pp
                 slack_rows.append((comp, str(eid), int(kk)))
-            m = df["mass_flow_kg_s"].to_numpy(float)
+            m = a.num("mass_flow_kg_s")
             flow_ctl = ~has & np.isfinite(m)
             free_no_p = ~has & ~np.isfinite(m)
             if free_no_p.any():
-                bad = df.index[free_no_p][0]
+                bad = a.index[free_no_p][0]
                 raise SimulationSetupError(
                     f"{comp}[{bad!r}]: neither mass_flow_kg_s nor p_set_bar is set; give a "
                     "flow set-point or a pressure set-point"
                 )
             np.add.at(inj, k[flow_ctl], sign * m[flow_ctl])
         else:
-            np.add.at(inj, k, df["mass_flow_kg_s"].to_numpy(float))
+            np.add.at(inj, k, a.num("mass_flow_kg_s"))
 
     # ---------------------------------------------------------------- branches
     parts: dict[str, list[np.ndarray]] = {key: [] for key in (
         "component", "id", "row", "law", "fr", "to", "L", "D", "k", "lam", "zeta", "ratio", "pset",
         "dp")}
 
-    def push(comp: str, df: pd.DataFrame, law: np.ndarray, **cols: np.ndarray) -> None:
-        cnt = len(df)
+    def push(comp: str, a: _Active, law: np.ndarray, **cols: np.ndarray) -> None:
+        cnt = len(a)
         parts["component"].append(np.full(cnt, comp, dtype=object))
-        parts["id"].append(df.index.to_numpy(dtype=object))
-        parts["row"].append(np.flatnonzero(net[comp]["in_service"].to_numpy(bool)))
+        parts["id"].append(a.index.to_numpy(dtype=object))
+        parts["row"].append(a.rows)
         parts["law"].append(law.astype(np.int8))
-        parts["fr"].append(df["from_junction"].astype(str).map(pos).to_numpy(int))
-        parts["to"].append(df["to_junction"].astype(str).map(pos).to_numpy(int))
+        parts["fr"].append(jid.get_indexer(a.arr("from_junction")))
+        parts["to"].append(jid.get_indexer(a.arr("to_junction")))
         nan = np.full(cnt, np.nan)
         for key, default in (("L", nan), ("D", nan), ("k", nan), ("lam", nan),
                              ("zeta", np.zeros(cnt)), ("ratio", nan), ("pset", nan),
@@ -160,48 +183,45 @@ def build_model(net: Network, slack: str = "auto") -> SimModel:
             parts[key].append(cols.get(key, default))
 
     for comp in BRANCHES:
-        df = net[comp]
-        if not len(df):
-            continue
-        df = df[df["in_service"]]
-        cnt = len(df)
+        a = _Active(net[comp])
+        cnt = len(a)
         if not cnt:
             continue
         if comp == "pipes":
-            push(comp, df, np.full(cnt, PIPE), L=_num(df, "length_km") * 1e3,
-                 D=_num(df, "diameter_mm") * 1e-3, k=_num(df, "roughness_mm") * 1e-3,
-                 lam=_num(df, "friction_factor"), zeta=_num(df, "loss_coefficient", 0.0))
+            push(comp, a, np.full(cnt, PIPE), L=a.num("length_km") * 1e3,
+                 D=a.num("diameter_mm") * 1e-3, k=a.num("roughness_mm") * 1e-3,
+                 lam=a.num("friction_factor"), zeta=a.num("loss_coefficient", 0.0))
         elif comp == "short_pipes":
-            push(comp, df, np.full(cnt, EQUAL))
+            push(comp, a, np.full(cnt, EQUAL))
         elif comp == "resistors":
-            drag = _num(df, "drag_factor")
-            loss = _num(df, "pressure_loss_bar")
+            drag = a.num("drag_factor")
+            loss = a.num("pressure_loss_bar")
             law = np.where(np.isfinite(drag), PIPE, PLOSS)
             bad = ~np.isfinite(drag) & ~np.isfinite(loss)
             if bad.any():
                 raise SimulationSetupError(
-                    f"resistors[{df.index[bad][0]!r}]: needs drag_factor (with diameter_mm) or "
+                    f"resistors[{a.index[bad][0]!r}]: needs drag_factor (with diameter_mm) or "
                     "pressure_loss_bar"
                 )
-            d = _num(df, "diameter_mm") * 1e-3
+            d = a.num("diameter_mm") * 1e-3
             nodiam = np.isfinite(drag) & ~np.isfinite(d)
             if nodiam.any():
                 raise SimulationSetupError(
-                    f"resistors[{df.index[nodiam][0]!r}].diameter_mm: a drag factor needs a diameter"
+                    f"resistors[{a.index[nodiam][0]!r}].diameter_mm: a drag factor needs a diameter"
                 )
-            push(comp, df, law, L=np.zeros(cnt), D=d, k=np.zeros(cnt), lam=np.zeros(cnt),
+            push(comp, a, law, L=np.zeros(cnt), D=d, k=np.zeros(cnt), lam=np.zeros(cnt),
                  zeta=np.where(np.isfinite(drag), drag, 0.0), dp=loss)
         elif comp == "valves":
-            push(comp, df, np.where(df["open"].to_numpy(bool), EQUAL, CLOSED))
+            push(comp, a, np.where(a.arr("open").astype(bool), EQUAL, CLOSED))
         elif comp == "control_valves":
-            mode = df["mode"].to_numpy(str)
+            mode = a.arr("mode").astype(str)
             law = np.select([mode == "p_out", mode == "open"], [POUT, EQUAL], CLOSED)
-            push(comp, df, law, pset=_num(df, "p_out_set_bar"))
+            push(comp, a, law, pset=a.num("p_out_set_bar"))
         elif comp == "compressors":
-            mode = df["mode"].to_numpy(str)
+            mode = a.arr("mode").astype(str)
             law = np.select([mode == "ratio", mode == "p_out", mode == "bypass"],
                             [RATIO, POUT, EQUAL], CLOSED)
-            push(comp, df, law, ratio=_num(df, "ratio_set"), pset=_num(df, "p_out_set_bar"))
+            push(comp, a, law, ratio=a.num("ratio_set"), pset=a.num("p_out_set_bar"))
 
     def cat(key: str, dtype: Any = float) -> np.ndarray:
         return np.concatenate(parts[key]) if parts[key] else np.zeros(0, dtype=dtype)
@@ -235,8 +255,8 @@ def build_model(net: Network, slack: str = "auto") -> SimModel:
     for comp in ("sources", "sinks", "storages"):
         df = net[comp]
         if len(df):
-            used[df["junction"].astype(str).map(pos).to_numpy(int)] = True
-    src = net.sources[net.sources["in_service"]] if len(net.sources) else net.sources
+            used[jid.get_indexer(df["junction"])] = True
+    src = _Active(net.sources)
     for isl in np.flatnonzero(~anchored):
         members = np.flatnonzero(labels == isl)
         if not used[members].any():
@@ -256,7 +276,7 @@ def build_model(net: Network, slack: str = "auto") -> SimModel:
                 f"island of {len(members)} junction(s) ({names}) has no pressure reference; "
                 "set p_set_bar on a source or sink there"
             )
-        sk = src["junction"].astype(str).map(pos).to_numpy(int)
+        sk = jid.get_indexer(src.arr("junction"))
         cand = np.flatnonzero(np.isin(sk, members))
         pm = j["p_max_bar"].to_numpy(float)[sk[cand]] if len(cand) else np.zeros(0)
         ok = np.isfinite(pm)
@@ -275,30 +295,29 @@ def build_model(net: Network, slack: str = "auto") -> SimModel:
             f"{jid[node]!r} taken as pressure reference at its p_max_bar = {p_fixed[node]:g} bar"
         )
         # a flow set-point at that junction becomes free: remove it from the fixed injection
-        inj[node] -= float(np.nan_to_num(src["mass_flow_kg_s"].to_numpy(float)[best]))
+        inj[node] -= float(np.nan_to_num(src.num("mass_flow_kg_s")[best]))
 
     # ---------------------------------------------------------------- compressors
-    comp_mask = cat("component", object) == "compressors"
-    comp_branch = np.flatnonzero(comp_mask)
-    cdf = net.compressors
-    cdf = cdf[cdf["in_service"]] if len(cdf) else cdf
+    component = cat("component", object)
+    comp_branch = np.flatnonzero(component == "compressors")
+    cdf = _Active(net.compressors)
     if len(comp_branch):
-        fj = cdf["fuel_junction"].astype(str)
-        fj = fj.where(fj != "", cdf["from_junction"].astype(str))
-        unknown = ~fj.isin(jid)
-        if unknown.any():
+        fj = cdf.arr("fuel_junction").astype(object)
+        fj = np.where(fj == "", cdf.arr("from_junction"), fj)
+        fuel_node = jid.get_indexer(fj)
+        if (fuel_node < 0).any():
+            bad = int(np.flatnonzero(fuel_node < 0)[0])
             raise SimulationSetupError(
-                f"compressors[{cdf.index[unknown.to_numpy()][0]!r}].fuel_junction: unknown "
-                f"junction {fj[unknown].iloc[0]!r}"
+                f"compressors[{cdf.index[bad]!r}].fuel_junction: unknown junction {fj[bad]!r}"
             )
-        fuel_node = fj.map(pos).to_numpy(int)
-        fuel_model = cdf["fuel_model"].to_numpy(str)
+        fuel_model = cdf.arr("fuel_model").astype(str)
     else:
         fuel_node = np.zeros(0, int)
         fuel_model = np.zeros(0, dtype=str)
 
-    _open_zero_resistance_loops(law, fr, to, fixed, p_fixed, jid, cat("component", object),
-                                cat("id", object), assumptions)
+    branch_id = cat("id", object)
+    _open_zero_resistance_loops(law, fr, to, fixed, p_fixed, jid, component, branch_id,
+                                assumptions)
     dh = heights[to] - heights[fr] if len(law) else np.zeros(0)
     return SimModel(
         junction_ids=jid,
@@ -306,10 +325,10 @@ def build_model(net: Network, slack: str = "auto") -> SimModel:
         fixed=fixed,
         p_fixed_bar=p_fixed,
         injection_kg_s=inj,
-        branch_component=cat("component", object),
-        branch_id=cat("id", object),
+        branch_component=component,
+        branch_id=branch_id,
         branch_row=cat("row", int).astype(int),
-        branch_slices={c: np.flatnonzero(cat("component", object) == c) for c in BRANCHES},
+        branch_slices={c: np.flatnonzero(component == c) for c in BRANCHES},
         law=law,
         fr=fr,
         to=to,
@@ -324,11 +343,11 @@ def build_model(net: Network, slack: str = "auto") -> SimModel:
         dp_loss_bar=cat("dp"),
         comp_branch=comp_branch,
         comp_fuel_node=fuel_node,
-        comp_eta=_num(cdf, "efficiency") if len(comp_branch) else np.zeros(0),
-        comp_drive_eta=_num(cdf, "drive_efficiency") if len(comp_branch) else np.zeros(0),
+        comp_eta=cdf.num("efficiency") if len(comp_branch) else np.zeros(0),
+        comp_drive_eta=cdf.num("drive_efficiency") if len(comp_branch) else np.zeros(0),
         comp_fuel_model=fuel_model,
-        comp_fuel_share=_num(cdf, "fuel_share") if len(comp_branch) else np.zeros(0),
-        comp_drive_gas=(cdf["drive"].to_numpy(str) == "gas") if len(comp_branch) else np.zeros(0, bool),
+        comp_fuel_share=cdf.num("fuel_share") if len(comp_branch) else np.zeros(0),
+        comp_drive_gas=(cdf.arr("drive").astype(str) == "gas") if len(comp_branch) else np.zeros(0, bool),
         slack_elements=pd.DataFrame(slack_rows, columns=["component", "id", "node"]),
         assumptions=assumptions,
     )

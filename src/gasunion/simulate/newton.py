@@ -348,6 +348,23 @@ class Kernel:
         indptr = np.cumsum(indptr).astype(np.int32)
         self.J = sp.csc_matrix((np.zeros(self._nnz), urow, indptr), shape=(self.n_red, self.n_red))
 
+    def full_jacobian(self, d: Derivatives) -> sp.csc_matrix:
+        """The full (unreduced) scaled Jacobian ``dF/dx`` — for diagnostics and benchmarks.
+
+        Rows: balances at free junctions, then one law per branch; columns: free squared
+        pressures, then all branch flows; scaled like the reduced system.
+        """
+        m = self.m
+        nf, nb = self.nf, m.n_branches
+        b = np.arange(nb)
+        mi, mj = self.mask_i, self.mask_j
+        bal = self.B.tocoo()
+        rows = np.concatenate([bal.row, nf + b[mi], nf + b[mj], nf + b])
+        cols = np.concatenate([nf + bal.col, self.col_pi[m.fr[mi]], self.col_pi[m.to[mj]], nf + b])
+        vals = np.concatenate([bal.data, d.d_i[mi], d.d_j[mj], d.d_q])
+        vals = vals * self.xscale[cols] / self.fscale[rows]
+        return sp.csc_matrix((vals, (rows, cols)), shape=(self.nx, self.nx))
+
     def factorize(self, J: sp.csc_matrix) -> spla.SuperLU:
         """SuperLU of the reduced matrix in symmetric mode.
 
