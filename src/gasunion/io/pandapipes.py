@@ -809,9 +809,11 @@ def to_pandapipes(net: Network, fluid: Any = None) -> Any:
                         name=[str(i) for i in j.index], index=list(range(len(j))))
     for k, p, eid, ins in eg_rows:
         pp.create_ext_grid(out, junction=k, p_bar=p, t_k=t, type="pt", name=eid, in_service=ins)
-    for kind, k, m, eid, ins in flow_rows:
-        create = pp.create_source if kind == "source" else pp.create_sink
-        create(out, junction=k, mdot_kg_per_s=m, name=eid, in_service=ins)
+    for kind, create in (("source", pp.create_sources), ("sink", pp.create_sinks)):
+        rows = [r for r in flow_rows if r[0] == kind]
+        if rows:  # bulk creation: one call per element type
+            create(out, junctions=[r[1] for r in rows], mdot_kg_per_s=[r[2] for r in rows],
+                   name=[r[3] for r in rows], in_service=[r[4] for r in rows])
 
     if len(p_df):
         pp.create_pipes_from_parameters(
