@@ -162,3 +162,11 @@ def test_docs_reference_page_is_generated_from_schema() -> None:
 
     page = Path(__file__).resolve().parents[2] / "docs" / "reference" / "components.md"
     assert page.read_text() == reference_markdown() + "\n"
+
+
+def test_duplicate_ids_found_by_validation_after_direct_edit() -> None:
+    """Tables edited with plain pandas (here: a concatenation) are checked too."""
+    net = small()
+    net["pipes"] = pd.concat([net.pipes, net.pipes.loc[["AB"]]])
+    errs = [str(i) for i in net.validate().errors]
+    assert errs == ["error: pipes['AB'].id: duplicate id"]

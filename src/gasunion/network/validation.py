@@ -125,6 +125,8 @@ def _check_columns(net: Network, rep: ValidationReport) -> None:
         df = net[comp]
         if not len(df):
             continue
+        dup = df.index.duplicated(keep="first")
+        _report_mask(rep, comp, df, dup, "id", lambda _e: "duplicate id")
         for a in attributes(comp).values():
             col = df[a.name]
             if a.dtype == "str":
