@@ -12,6 +12,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
 
+import numpy as np
 import pandas as pd
 import typer
 from rich.console import Console
@@ -229,37 +230,90 @@ def convert_cmd(
     console.print(f"wrote {target} ({net!r})")
 
 
+def _pct(x: float) -> str:
+    return "–" if not np.isfinite(x) else f"{100 * x:.0f} %"
+
+
+def _num(x: float, spec: str = ".2f") -> str:
+    return "–" if not np.isfinite(x) else format(x + 0.0, spec)  # + 0.0: no "-0.00"
+
+
 @app.command("demo")
 def demo_cmd(
-    out: Annotated[Path | None, typer.Option(help="Write result tables, summary and a GeoJSON "
-                                             "into this folder")] = None,
+    scenario: Annotated[str, typer.Option(help="Scenario of the embedded Central Asia dataset "
+                                          "(2023, union, winter-peak, line-d)")] = "2023",
+    out: Annotated[Path | None, typer.Option(help="Write result tables, reports, summary and a "
+                                             "GeoJSON into this folder")] = None,
 ) -> None:
-    """Run the main job on the embedded default network (no set-up, offline)."""
-    from gasunion.datasets import default_network
+    """The main job: simulate the embedded Central Asia network and report border flows,
+    corridor utilisation, pressures and any violated bound (offline, no set-up)."""
+    from gasunion.datasets import (
+        SCENARIOS,
+        border_flow_report,
+        central_asia,
+        corridor_report,
+        key_pressures,
+    )
 
-    with console.status("loading the embedded default network ...", spinner="dots"):
-        net = default_network()
-    console.print(f"[bold]{net.name}[/]: {net!r}")
-    if net.meta.get("citation"):
-        console.print(f"data: {net.meta['citation']}", highlight=False)
-    res = _run(net, "nikuradse", "papay")
+    if scenario not in SCENARIOS:
+        raise _fail(f"unknown scenario {scenario!r}; available: {', '.join(SCENARIOS)}", 2)
+    with console.status("loading the embedded Central Asia dataset ...", spinner="dots"):
+        net = central_asia(scenario)
+    console.print(f"[bold]{net.name}[/] — scenario [bold]{scenario}[/]: {SCENARIOS[scenario]}",
+                  highlight=False)
+    console.print(f"{net!r}; sources and estimates: docs/datasets/central-asia.md", highlight=False)
+    res = _run(net, "colebrook", "papay")
     print_summary(net, res)
-    pt = res.pipes.sort_values("mass_flow_kg_s", key=abs, ascending=False).head(10)
-    t = Table(title="Largest pipe flows")
-    for c in ("pipe", "from", "to", "kg/s", "mcm/d", "p_from bar", "p_to bar", "v m/s"):
-        t.add_column(c, justify="right" if c not in ("pipe", "from", "to") else "left")
-    for eid, r in pt.iterrows():
-        t.add_row(str(eid), r["from_junction"], r["to_junction"], f"{r['mass_flow_kg_s']:.2f}",
-                  f"{r['flow_mcm_d']:.3f}", f"{r['p_from_bar']:.2f}", f"{r['p_to_bar']:.2f}",
-                  f"{r['velocity_m_s']:.2f}")
+
+    bf = border_flow_report(net, res)
+    t = Table(title="Flows across border points")
+    for c in ("border point", "from → to", "systems", "mcm/d", "bcm/y", "capacity bcm/y",
+              "utilisation"):
+        t.add_column(c, justify="right" if c in ("mcm/d", "bcm/y", "capacity bcm/y",
+                                                 "utilisation") else "left")
+    for _, r in bf.iterrows():
+        t.add_row(str(r["border_point"]), f"{r['from_country']} → {r['to_country']}",
+                  str(r["systems"]), _num(r["flow_mcm_d"]), _num(r["flow_bcm_y"]),
+                  _num(r["capacity_bcm_y"], ".1f"), _pct(r["utilisation"]))
     console.print(t)
+
+    cr = corridor_report(net, res)
+    t = Table(title="Corridor utilisation (largest flow on the system vs design capacity)")
+    for c in ("system", "name", "largest flow bcm/y", "capacity bcm/y", "utilisation",
+              "bottleneck"):
+        t.add_column(c, justify="right" if "bcm" in c or c == "utilisation" else "left")
+    for _, r in cr.iterrows():
+        t.add_row(str(r["system"]), str(r["system_name"]), _num(r["max_flow_bcm_y"]),
+                  _num(r["capacity_bcm_y"], ".1f"), _pct(r["max_utilisation"]),
+                  str(r["bottleneck"]))
+    console.print(t)
+
+    kp = key_pressures(net, res)
+    kp = kp[kp["kind"].isin(["border", "city", "export", "field"])].sort_values("margin_to_min_bar")
+    t = Table(title="Pressures at key points (closest to their lower bound first)")
+    for c in ("junction", "country", "kind", "p bar", "bounds bar", "margin bar"):
+        t.add_column(c, justify="right" if "bar" in c else "left")
+    for _, r in kp.head(12).iterrows():
+        t.add_row(str(r["junction"]), str(r["country"]), str(r["kind"]), _num(r["p_bar"]),
+                  f"{_num(r['p_min_bar'], '.0f')}–{_num(r['p_max_bar'], '.0f')}",
+                  _num(r["margin_to_min_bar"]))
+    console.print(t)
+    if not len(res.violations):
+        console.print("[green]no bound violated[/]")
+
     if out is not None:
         from gasunion.io.geojson import write_geojson
 
-        for path in write_results(net, res, out):
-            console.print(f"wrote {path}")
+        written = write_results(net, res, out)
+        for name, table in (("border_flows", bf), ("corridors", cr),
+                            ("key_pressures", key_pressures(net, res))):
+            path = out / f"{name}.csv"
+            table.to_csv(path, index=False)
+            written.append(path)
         write_geojson(net, out / "network.geojson", results=res)
-        console.print(f"wrote {out / 'network.geojson'}")
+        written.append(out / "network.geojson")
+        for path in written:
+            console.print(f"wrote {path}")
 
 
 def main() -> None:  # pragma: no cover - entry point

@@ -109,7 +109,15 @@ def test_failed_simulation_exit_1_with_diagnosis(tmp_path: Path) -> None:
 
 
 def test_demo_runs(tmp_path: Path) -> None:
+    """The main job on the embedded Central Asia network: report tables and files."""
     r = runner.invoke(app, ["demo", "--out", str(tmp_path)])
     assert r.exit_code == 0, r.output
-    assert (tmp_path / "junctions.csv").exists()
-    assert (tmp_path / "network.geojson").exists()
+    assert "Flows across border points" in r.output and "Corridor utilisation" in r.output
+    for name in ("junctions.csv", "pipes.csv", "compressors.csv", "border_flows.csv",
+                 "corridors.csv", "key_pressures.csv", "summary.json", "network.geojson"):
+        assert (tmp_path / name).exists(), name
+    bf = pd.read_csv(tmp_path / "border_flows.csv").set_index("border_point")
+    # Russian gas to Uzbekistan through Kazakhstan: 1.28 bcm in 2023 (flows.csv, TASS_2024_07)
+    assert bf.at["BRD_KZ_RU_CAC", "flow_bcm_y"] == pytest.approx(1.28, rel=0.10)
+    r = runner.invoke(app, ["demo", "--scenario", "nope"])
+    assert r.exit_code == 2

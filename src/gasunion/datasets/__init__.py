@@ -1,16 +1,40 @@
 """Embedded datasets (shipped inside the package; no download).
 
-Until the Central Asia dataset lands, the default network is GasLib-11 (Schmidt et al. 2017,
-CC-BY 3.0), shipped in ``gasunion/datasets/gaslib/``.
+* :func:`central_asia` -- the default: the gas network of the Russia-Kazakhstan-Uzbekistan
+  union and its neighbours (Turkmenistan, Kyrgyzstan, Tajikistan, China), built from the
+  sourced tables in ``gasunion/datasets/data/central_asia/`` (see
+  ``docs/datasets/central-asia.md``), with named scenarios (:data:`SCENARIOS`) and report
+  helpers for the ``gasunion demo`` command.
+* :func:`gaslib` -- GasLib-11 (Schmidt et al. 2017, CC-BY 3.0), shipped in
+  ``gasunion/datasets/gaslib/``.
 """
 
 from __future__ import annotations
 
 from importlib import resources
 
+from gasunion.datasets.central_asia import (
+    SCENARIOS,
+    border_flow_report,
+    central_asia,
+    corridor_report,
+    key_pressures,
+    parties,
+    reported_flow_check,
+)
 from gasunion.network import Network
 
-__all__ = ["default_network", "gaslib"]
+__all__ = [
+    "SCENARIOS",
+    "border_flow_report",
+    "central_asia",
+    "corridor_report",
+    "default_network",
+    "gaslib",
+    "key_pressures",
+    "parties",
+    "reported_flow_check",
+]
 
 _GASLIB = ("GasLib-11",)
 
@@ -28,5 +52,5 @@ def gaslib(name: str = "GasLib-11") -> Network:
 
 
 def default_network() -> Network:
-    """The network ``gasunion demo`` runs on."""
-    return gaslib("GasLib-11")
+    """The network ``gasunion demo`` runs on: the Central Asia dataset, scenario ``2023``."""
+    return central_asia("2023")
