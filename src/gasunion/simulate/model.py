@@ -19,7 +19,6 @@ import pandas as pd
 
 from gasunion.network import BRANCHES, Network
 from gasunion.network.validation import islands
-from gasunion.physics.constants import GRAVITY
 
 # branch laws
 PIPE = 0  #: e^{-s} pi_i - pi_j - K(Z) * phi(q) = 0  (pipes and drag resistors)
@@ -83,10 +82,6 @@ class SimModel:
     @property
     def n_branches(self) -> int:
         return len(self.law)
-
-
-def _num(df: pd.DataFrame, col: str, default: float = math.nan) -> np.ndarray:
-    return df[col].to_numpy(dtype=float) if col in df else np.full(len(df), default)
 
 
 class _Active:
@@ -402,8 +397,3 @@ def _open_zero_resistance_loops(
             f"pressure-fixed junctions: the flow split is undetermined, they are taken to carry "
             f"no flow ({shown})"
         )
-
-
-def elevation_s(dh_m: np.ndarray, z: np.ndarray, r_s: float, t_k: float) -> np.ndarray:
-    """``s = 2 g dh / (Z R_s T)`` [-] (eq. (2) of the validation notes; Koch et al. 2015 ch. 2)."""
-    return 2.0 * GRAVITY * dh_m / (z * r_s * t_k)

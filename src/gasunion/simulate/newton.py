@@ -38,6 +38,7 @@ import scipy.sparse.linalg as spla
 
 from gasunion.physics.compressibility import ZModel
 from gasunion.physics.compressor import isentropic_head
+from gasunion.physics.constants import GRAVITY
 from gasunion.physics.friction import friction_factor, friction_term, reynolds
 from gasunion.simulate.model import CLOSED, EQUAL, PIPE, PLOSS, POUT, RATIO, SimModel
 
@@ -205,7 +206,7 @@ class Kernel:
             z = self.z_model.z(pm * 1e5)
             dz = self.z_model.dz_dp(pm * 1e5) * 1e5  # 1/bar
             c2 = z * self.r_s * self.t_k
-            s = 2.0 * 9.80665 * self.dh / c2
+            s = 2.0 * GRAVITY * self.dh / c2
             es = np.exp(-s)
             small = np.abs(s) < 1e-10
             g = np.where(small, 1.0 - s / 2.0, -np.expm1(-s) / np.where(small, 1.0, s))
