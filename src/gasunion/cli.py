@@ -312,6 +312,8 @@ def demo_cmd(
             written.append(path)
         write_geojson(net, out / "network.geojson", results=res)
         written.append(out / "network.geojson")
+        write(net, out / "network.json")  # the network itself, for `gasunion simulate`
+        written.append(out / "network.json")
         for path in written:
             console.print(f"wrote {path}")
 

@@ -114,8 +114,14 @@ def test_demo_runs(tmp_path: Path) -> None:
     assert r.exit_code == 0, r.output
     assert "Flows across border points" in r.output and "Corridor utilisation" in r.output
     for name in ("junctions.csv", "pipes.csv", "compressors.csv", "border_flows.csv",
-                 "corridors.csv", "key_pressures.csv", "summary.json", "network.geojson"):
+                 "corridors.csv", "key_pressures.csv", "summary.json", "network.geojson",
+                 "network.json"):
         assert (tmp_path / name).exists(), name
+    # the written network simulates from the command line to the same state
+    r2 = runner.invoke(app, ["simulate", str(tmp_path / "network.json"), "--friction",
+                             "colebrook", "--json"])
+    assert r2.exit_code == 0, r2.output
+    assert json.loads(r2.stdout)["converged"] is True
     bf = pd.read_csv(tmp_path / "border_flows.csv").set_index("border_point")
     # Russian gas to Uzbekistan through Kazakhstan: 1.28 bcm in 2023 (flows.csv, TASS_2024_07)
     assert bf.at["BRD_KZ_RU_CAC", "flow_bcm_y"] == pytest.approx(1.28, rel=0.10)
