@@ -330,3 +330,13 @@ def test_dumps_matches_file(net: Network, tmp_path: Path) -> None:
     path = tmp_path / "n.json"
     write_native(net, path)
     assert path.read_text(encoding="utf-8") == dumps_native(net)
+
+
+def test_read_dispatch_rejects_binary_json(tmp_path: Path) -> None:
+    """A .json that is not UTF-8 text: InputFileError naming the file, not a decode traceback."""
+    import gasunion as gu
+
+    bad = tmp_path / "binary.json"
+    bad.write_bytes(b"\xff\xfe\x00\x01garbage")
+    with pytest.raises(InputFileError, match="binary.json"):
+        gu.read(bad)

@@ -134,7 +134,7 @@ def test_choice_and_range_checks() -> None:
     msgs = [str(i) for i in rep.errors]
     assert any("compressors['K'].mode: 'turbo' is not one of ratio, p_out, bypass, off" in m
                for m in msgs)
-    assert any("compressors['K'].efficiency: must lie in [0, 1], got 1.5" in m for m in msgs)
+    assert any("compressors['K'].efficiency: must lie in (0, 1], got 1.5" in m for m in msgs)
 
 
 def test_isolated_junction_is_a_warning_only() -> None:

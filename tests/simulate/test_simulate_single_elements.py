@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 import pytest
 
 import gasunion as gu
@@ -269,8 +270,32 @@ def test_zero_resistance_loops_are_opened() -> None:
     net2.add("junctions", ["a", "b"])
     net2.add("sources", ["S1", "S2"], junction=["a", "b"], p_set_bar=[60.0, 50.0])
     net2.add("short_pipes", "s", from_junction="a", to_junction="b")
-    with pytest.raises(gu.SimulationError, match=r"short_pipes\['s'\] joins junctions"):
+    with pytest.raises(gu.SimulationError,
+                       match=r"short_pipes\['s'\] joins junctions 'a' and 'b' without resistance"):
         gu.simulate(net2)
+
+
+def test_contradictory_compressor_ratio_is_an_error() -> None:
+    """A compressor at ratio 1.2 in a loop with a short pipe would need p_C = 1.2 p_B and
+    p_C = p_B at once; a ratio between two fixed pressures must equal their quotient."""
+    net = Network("ratio loop", gas=gas_example_a())
+    net.add("junctions", ["a", "b", "c"])
+    net.add("sources", "S", junction="a", p_set_bar=60.0)
+    net.add("sinks", "D", junction="c", mass_flow_kg_s=10.0)
+    net.add("pipes", "P", from_junction="a", to_junction="b", length_km=10.0, diameter_mm=300.0)
+    net.add("compressors", "K", from_junction="b", to_junction="c", mode="ratio", ratio_set=1.2)
+    net.add("short_pipes", "s", from_junction="c", to_junction="b")
+    with pytest.raises(gu.SimulationError,
+                       match=r"compressors\['K'\] imposes the pressure ratio 1.2 between "
+                             r"junctions 'b' and 'c', but their pressures are already fixed"):
+        gu.simulate(net)
+    net.remove("short_pipes", "s")
+    net.add("sinks", "E", junction="c", p_set_bar=40.0)
+    net.remove("pipes", "P")
+    net.add("compressors", "K0", from_junction="a", to_junction="b", mode="ratio", ratio_set=1.0)
+    # 60 bar -(K0, ratio 1)-> b -(K, ratio 1.2)-> 40 bar: the chain needs 60 * 1.2 = 40
+    with pytest.raises(gu.SimulationError, match=r"compressors\['K0?'\] imposes the pressure ratio"):
+        gu.simulate(net)
 
 
 def test_gaslib582_matgas_simulates() -> None:
@@ -283,3 +308,79 @@ def test_gaslib582_matgas_simulates() -> None:
     assert res.summary["converged"]
     assert res.sources["mass_flow_kg_s"].sum() == pytest.approx(res.sinks["mass_flow_kg_s"].sum(),
                                                                rel=1e-9)
+
+
+def _abc() -> Network:
+    net = Network("abc", gas=gas_example_a())
+    net.add("junctions", ["A", "B", "C"], p_max_bar=80.0)
+    net.add("sources", "S", junction="A", p_set_bar=70.0)
+    net.add("sinks", "D", junction="C", mass_flow_kg_s=20.0)
+    net.add("pipes", ["AB", "BC"], from_junction=["A", "B"], to_junction=["B", "C"],
+            length_km=10.0, diameter_mm=500.0)
+    return net
+
+
+def test_automatic_pressure_reference() -> None:
+    """An island with only flow set-points: validation warns, the simulator takes the source
+    with the highest p_max_bar as reference (80 bar) and says so; the flows balance."""
+    net = _abc()
+    net.sources.loc["S", ["p_set_bar", "mass_flow_kg_s"]] = [float("nan"), 20.0]
+    rep = net.validate()
+    assert rep.ok and "simulate(slack='auto') takes source 'S'" in str(rep)
+    res = gu.simulate(net, z="ideal")
+    assert res.junctions.at["A", "p_bar"] == pytest.approx(80.0)
+    assert res.sources.at["S", "mass_flow_kg_s"] == pytest.approx(20.0, rel=1e-12)
+    assert any("taken as pressure reference" in a for a in res.summary["assumptions"])
+    with pytest.raises(gu.SimulationError, match="no pressure reference"):
+        gu.simulate(net, slack="none")
+
+
+def test_out_of_service_elements_are_ignored() -> None:
+    """Out-of-service sinks do not need a pressure reference, out-of-service pipes and sources
+    break no bound, and a junction behind a closed valve has no pressure."""
+    net = _abc()
+    net.add("junctions", ["X", "Y"])
+    net.add("sinks", "DX", junction="X", mass_flow_kg_s=5.0, in_service=False)
+    net.add("valves", "V", from_junction="C", to_junction="Y", open=False)
+    net.add("pipes", "AC", from_junction="A", to_junction="C", length_km=5.0, diameter_mm=300.0,
+            p_max_bar=60.0, in_service=False)
+    net.add("sources", "S2", junction="B", mass_flow_kg_s=1.0, mass_flow_min_kg_s=2.0,
+            in_service=False)
+    assert net.validate().ok
+    res = gu.simulate(net, z="ideal")
+    assert res.violations.empty, res.violations
+    assert np.isnan(res.junctions.at["Y", "p_bar"])
+    assert res.sinks.at["DX", "mass_flow_kg_s"] == 0.0
+
+
+def test_balance_goes_to_sources_not_pressure_set_sinks() -> None:
+    """A pressure-set source and a pressure-set sink on one junction: the supply the network
+    draws (20 kg/s) is the source's, not a negative withdrawal of the sink."""
+    net = _abc()
+    net.add("sinks", "D2", junction="A", p_set_bar=70.0)
+    res = gu.simulate(net, z="ideal")
+    assert res.sources.at["S", "mass_flow_kg_s"] == pytest.approx(20.0, rel=1e-12)
+    assert res.sinks.at["D2", "mass_flow_kg_s"] == 0.0
+
+
+def test_inputs_the_friction_law_cannot_use() -> None:
+    """Roughness 0 has no fully-rough (Nikuradse) friction factor: a setup error naming the
+    pipe; Colebrook takes it (smooth pipe)."""
+    net = _abc()
+    net.pipes.loc["BC", "roughness_mm"] = 0.0
+    with pytest.raises(gu.SimulationError) as info:
+        gu.simulate(net, friction="nikuradse")
+    assert info.value.kind == "setup" and list(info.value.diagnosis["id"]) == ["BC"]
+    assert gu.simulate(net, friction="colebrook").summary["converged"]
+
+
+def test_validation_catches_incomplete_operating_data() -> None:
+    net = _abc()
+    net.add("compressors", "K", from_junction="B", to_junction="C", mode="ratio",
+            ratio_set=float("nan"), efficiency=0.0)
+    net.add("storages", "U", junction="B", mass_flow_kg_s=float("nan"))
+    msgs = {str(i) for i in net.validate().errors}
+    assert "error: compressors['K'].ratio_set: mode 'ratio' needs a ratio set-point" in msgs
+    assert "error: compressors['K'].efficiency: must lie in (0, 1], got 0" in msgs
+    assert "error: storages['U'].mass_flow_kg_s: an in-service storage needs a finite flow " \
+           "set-point" in msgs

@@ -89,8 +89,8 @@ class Network:
         >>> net.add("junctions", ["A", "B"], p_max_bar=[70.0, 70.0], country="KZ")  # doctest: +ELLIPSIS
         Index(['A', 'B'], dtype='object', name='id')
         """
-        single = isinstance(ids, str)
-        idx = pd.Index([ids] if single else list(ids), dtype="object", name="id")
+        single = isinstance(ids, str) or np.ndim(ids) == 0
+        idx = pd.Index([str(ids)] if single else [str(i) for i in ids], dtype="object", name="id")
         n = len(idx)
         data: dict[str, Any] = {}
         for key, value in columns.items():
@@ -119,8 +119,9 @@ class Network:
 
     def remove(self, component: str, ids: str | Iterable[str]) -> None:
         """Remove elements by id (missing ids raise :class:`NetworkError`)."""
+        table = self[component]  # clear KeyError for an unknown component
         idx = [ids] if isinstance(ids, str) else list(ids)
-        missing = [i for i in idx if i not in self._tables[component].index]
+        missing = [i for i in idx if i not in table.index]
         if missing:
             raise NetworkError(f"{component}: no element(s) {missing}")
         self._tables[component] = self._tables[component].drop(index=idx)

@@ -93,6 +93,8 @@ def validate(net: Network) -> ValidationReport:
     """Validate ``net`` and return a :class:`ValidationReport` (never raises on bad data)."""
     rep = ValidationReport()
     _check_columns(net, rep)
+    if any(i.field == "id" for i in rep.errors):  # duplicate ids: fix those first
+        return rep
     _check_bounds(net, rep)
     _check_topology(net, rep)
     return rep
@@ -114,6 +116,7 @@ _FLOAT_CHECKS = {
     "positive": (lambda v: v <= 0, "must be > 0"),
     "nonnegative": (lambda v: v < 0, "must be >= 0"),
     "fraction": (lambda v: (v < 0) | (v > 1), "must lie in [0, 1]"),
+    "efficiency": (lambda v: (v <= 0) | (v > 1), "must lie in (0, 1]"),
     "lat": (lambda v: (v < -90) | (v > 90), "must lie in [-90, 90]"),
     "lon": (lambda v: (v < -180) | (v > 180), "must lie in [-180, 180]"),
 }
@@ -126,7 +129,9 @@ def _check_columns(net: Network, rep: ValidationReport) -> None:
         if not len(df):
             continue
         dup = df.index.duplicated(keep="first")
-        _report_mask(rep, comp, df, dup, "id", lambda _e: "duplicate id")
+        if dup.any():  # per-element messages look values up by id: check the rest once fixed
+            _report_mask(rep, comp, df, dup, "id", lambda _e: "duplicate id")
+            continue
         for a in attributes(comp).values():
             col = df[a.name]
             if a.dtype == "str":
@@ -196,6 +201,21 @@ def _check_bounds(net: Network, rep: ValidationReport) -> None:
         _report_mask(rep, comp, df, bad, "p_set_bar",
                      lambda e, d=df: f"pressure set-point {d.at[e, 'p_set_bar']} bar lies outside "
                      f"the bounds of junction {d.at[e, 'junction']!r}", severity="warning")
+    for comp in ("sources", "sinks"):
+        df = net[comp]
+        if len(df):
+            neither = (df["in_service"].to_numpy(bool) & ~np.isfinite(df["p_set_bar"].to_numpy(float))
+                       & ~np.isfinite(df["mass_flow_kg_s"].to_numpy(float)))
+            # a warning: a network without nominations is valid; simulating it is not possible
+            _report_mask(rep, comp, df, neither, "mass_flow_kg_s",
+                         lambda _e: "neither mass_flow_kg_s nor p_set_bar is set: give a flow "
+                         "set-point or a pressure set-point before simulating",
+                         severity="warning")
+    st = net.storages
+    if len(st):
+        bad = st["in_service"].to_numpy(bool) & ~np.isfinite(st["mass_flow_kg_s"].to_numpy(float))
+        _report_mask(rep, "storages", st, bad, "mass_flow_kg_s",
+                     lambda _e: "an in-service storage needs a finite flow set-point")
     comp_df = net.compressors
     if len(comp_df):
         mode = comp_df["mode"]
@@ -203,6 +223,9 @@ def _check_bounds(net: Network, rep: ValidationReport) -> None:
         no_set = ((mode == "p_out") & comp_df["p_out_set_bar"].isna()).to_numpy()
         _report_mask(rep, "compressors", comp_df, no_set,
                      "p_out_set_bar", lambda _e: "mode 'p_out' needs an outlet pressure set-point")
+        no_ratio = ((mode == "ratio") & ~np.isfinite(r)).to_numpy()
+        _report_mask(rep, "compressors", comp_df, no_ratio, "ratio_set",
+                     lambda _e: "mode 'ratio' needs a ratio set-point")
         rmin, rmax = comp_df["ratio_min"].to_numpy(float), comp_df["ratio_max"].to_numpy(float)
         out = (mode == "ratio").to_numpy() & (
             (np.isfinite(rmin) & (r < rmin)) | (np.isfinite(rmax) & (r > rmax)))
@@ -309,26 +332,48 @@ def _check_topology(net: Network, rep: ValidationReport) -> None:
         if row.to_junction in set(slack):
             rep.add("error", comp_name, eid, "to_junction",
                     f"outlet junction {row.to_junction!r} also has a pressure set-point")
-    anchored = set(slack) | set(regs["to_junction"].astype(str))
+    anchored = np.zeros(len(j), bool)
+    anchored[j.index.get_indexer(slack)] = True
+    anchored[j.index.get_indexer(regs["to_junction"])] = True
     n, labels = islands(net)
     has_anchor = np.zeros(n, bool)
-    pos = pd.Series(np.arange(len(j)), index=j.index)
-    idx = [pos[a] for a in anchored if a in pos.index]
-    has_anchor[labels[idx]] = True
-    # which junctions carry anything at all
-    used = np.zeros(len(j), bool)
+    has_anchor[labels[anchored]] = True
+    # where gas can enter or leave an island: in-service node elements, or the inlet of an
+    # in-service regulator/compressor that regulates its outlet (same rule as the simulator)
+    gas_in_out = np.zeros(len(j), bool)
     for comp in NODE_ELEMENTS:
-        used[j.index.get_indexer(net[comp]["junction"])] = True
+        df = net[comp]
+        if len(df):
+            gas_in_out[j.index.get_indexer(df["junction"][df["in_service"]])] = True
+    gas_in_out[j.index.get_indexer(regs["from_junction"])] = True
+    attached = gas_in_out.copy()
     for comp in BRANCHES:
-        used[j.index.get_indexer(net[comp]["from_junction"])] = True
-        used[j.index.get_indexer(net[comp]["to_junction"])] = True
-    bad_islands = np.flatnonzero(~has_anchor)
-    for k in bad_islands[:_MAX_PER_RULE]:
-        members = j.index[labels == k]
-        if len(members) == 1 and not used[j.index.get_loc(members[0])]:
-            rep.add("warning", "junctions", members[0], "", "isolated junction (no element attached)")
-            continue
+        df = net[comp]
+        attached[j.index.get_indexer(df["from_junction"])] = True
+        attached[j.index.get_indexer(df["to_junction"])] = True
+    src = net.sources[net.sources["in_service"]]
+    src_p_max = pd.Series(j["p_max_bar"].to_numpy(float)[j.index.get_indexer(src["junction"])],
+                          index=src.index)
+    src_island = labels[j.index.get_indexer(src["junction"])]
+    for k in np.flatnonzero(~has_anchor)[:_MAX_PER_RULE]:
+        in_island = labels == k
+        members = j.index[in_island]
         shown = ", ".join(map(str, members[:5])) + (" ..." if len(members) > 5 else "")
+        if not gas_in_out[in_island].any():
+            if len(members) == 1 and not attached[in_island].any():
+                rep.add("warning", "junctions", members[0], "", "isolated junction (no element attached)")
+            else:
+                rep.add("warning", "junctions", members[0], "",
+                        f"island of {len(members)} junction(s) ({shown}) has no in-service source, "
+                        "sink or storage: no flow, pressure undefined")
+            continue
+        cand = src_p_max[(src_island == k) & np.isfinite(src_p_max.to_numpy())]
+        if len(cand):
+            rep.add("warning", "junctions", members[0], "p_set_bar",
+                    f"island of {len(members)} junction(s) ({shown}) has no pressure set-point; "
+                    f"simulate(slack='auto') takes source {cand.idxmax()!r} at its junction's "
+                    f"p_max_bar = {cand.max():g} bar as reference")
+            continue
         rep.add("error", "junctions", members[0], "p_set_bar",
                 f"island of {len(members)} junction(s) ({shown}) has no pressure reference: "
                 "give a source or sink a p_set_bar, or a regulator/compressor mode 'p_out' "

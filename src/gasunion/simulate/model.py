@@ -250,7 +250,7 @@ def build_model(net: Network, slack: str = "auto") -> SimModel:
     for comp in ("sources", "sinks", "storages"):
         df = net[comp]
         if len(df):
-            used[jid.get_indexer(df["junction"])] = True
+            used[jid.get_indexer(df["junction"][df["in_service"]])] = True
     src = _Active(net.sources)
     for isl in np.flatnonzero(~anchored):
         members = np.flatnonzero(labels == isl)
@@ -311,6 +311,8 @@ def build_model(net: Network, slack: str = "auto") -> SimModel:
         fuel_model = np.zeros(0, dtype=str)
 
     branch_id = cat("id", object)
+    ratio_arr = cat("ratio")
+    _check_pressure_links(law, fr, to, ratio_arr, fixed, p_fixed, jid, component, branch_id)
     _open_zero_resistance_loops(law, fr, to, fixed, p_fixed, jid, component, branch_id,
                                 assumptions)
     dh = heights[to] - heights[fr] if len(law) else np.zeros(0)
@@ -348,6 +350,62 @@ def build_model(net: Network, slack: str = "auto") -> SimModel:
     )
 
 
+def _check_pressure_links(
+    law: np.ndarray, fr: np.ndarray, to: np.ndarray, ratio: np.ndarray, fixed: np.ndarray,
+    p_fixed: np.ndarray, jid: pd.Index, comp: np.ndarray, ids: np.ndarray,
+) -> None:
+    """Raise if elements that impose a pressure relation (``pi_j = pi_i`` for zero-resistance
+    links, ``pi_j = r^2 pi_i`` for compressors at a fixed ratio) contradict each other around a
+    loop or between junctions whose pressures are fixed. Union-find on ``log pi`` with offsets;
+    fixed junctions hang on one ground node at their ``log pi``.
+    """
+    links = np.flatnonzero((law == EQUAL) | (law == RATIO))
+    if not len(links):
+        return
+    n = len(fixed)
+    ground = n
+    parent = np.arange(n + 1)
+    pot = np.zeros(n + 1)  # log(pi_x) - log(pi_root)
+
+    def find(a: int) -> tuple[int, float]:
+        path = []
+        while parent[a] != a:
+            path.append(a)
+            a = int(parent[a])
+        # compress: accumulate offsets from the root downwards
+        acc = 0.0
+        for x in reversed(path):
+            acc += pot[x]
+            pot[x] = acc
+            parent[x] = a
+        return a, (pot[path[0]] if path else 0.0)
+
+    def node(j: int) -> tuple[int, float]:
+        if fixed[j] and np.isfinite(p_fixed[j]):
+            return ground, 2.0 * np.log(p_fixed[j])
+        return j, 0.0
+
+    for b in links:
+        (i, oi), (j, oj) = node(int(fr[b])), node(int(to[b]))
+        w = 0.0 if law[b] == EQUAL else 2.0 * np.log(ratio[b])  # log pi_to - log pi_from
+        ri, pi_ = find(i)
+        rj, pj = find(j)
+        # log pi_from = oi + pi_ + log(root_i); log pi_to = oj + pj + log(root_j)
+        if ri == rj:
+            if abs((oj + pj) - (oi + pi_) - w) > 1e-9:
+                pair = f"junctions {jid[fr[b]]!r} and {jid[to[b]]!r}"
+                what = (f"joins {pair} without resistance" if law[b] == EQUAL
+                        else f"imposes the pressure ratio {ratio[b]:g} between {pair}")
+                raise SimulationSetupError(
+                    f"{comp[b]}[{ids[b]!r}] {what}, but their pressures are already fixed "
+                    "otherwise (set-points, or a loop of zero-resistance elements and "
+                    "fixed-ratio compressors)"
+                )
+        else:
+            parent[rj] = ri
+            pot[rj] = (oi + pi_) + w - (oj + pj)
+
+
 def _open_zero_resistance_loops(
     law: np.ndarray, fr: np.ndarray, to: np.ndarray, fixed: np.ndarray, p_fixed: np.ndarray,
     jid: pd.Index, comp: np.ndarray, ids: np.ndarray, assumptions: list[str],
@@ -356,8 +414,8 @@ def _open_zero_resistance_loops(
     open regulators, compressors at a fixed ratio or outlet pressure) that close a loop of such
     elements — or join two pressure-fixed junctions — carry an undetermined flow (any split
     satisfies the laws), which makes the Jacobian singular. One valid solution sends nothing
-    through them: their law becomes ``q = 0`` (modified in place, recorded). Two fixed junctions
-    at different pressures joined by a zero-resistance element are a contradiction and an error.
+    through them: their law becomes ``q = 0`` (modified in place, recorded). Contradictory
+    pressure relations are rejected before, by :func:`_check_pressure_links`.
     """
     eq = np.flatnonzero((law == EQUAL) | (law == RATIO) | (law == POUT))
     if not len(eq):
@@ -377,12 +435,6 @@ def _open_zero_resistance_loops(
     opened = []
     for b in eq:
         i, j = int(fr[b]), int(to[b])
-        if (law[b] == EQUAL and node(i) == ground and node(j) == ground
-                and not np.isclose(p_fixed[i], p_fixed[j])):
-            raise SimulationSetupError(
-                f"{comp[b]}[{ids[b]!r}] joins junctions {jid[i]!r} and {jid[j]!r} without "
-                f"resistance, but their pressures are fixed at {p_fixed[i]:g} and {p_fixed[j]:g} bar"
-            )
         ri, rj = find(node(i)), find(node(j))
         if ri == rj:
             law[b] = CLOSED

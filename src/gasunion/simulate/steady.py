@@ -24,6 +24,7 @@ from gasunion.physics.friction import friction_factor, reynolds
 from gasunion.simulate.model import (
     CLOSED,
     EQUAL,
+    PLOSS,
     POUT,
     RATIO,
     SimulationSetupError,
@@ -154,6 +155,7 @@ def simulate(
     if report.errors:
         diag = report.to_frame()
         raise SimulationError("setup", f"network {net.name!r} is invalid:", diag[diag.severity == "error"])
+    _check_friction_inputs(net, friction)
     try:
         m = build_model(net, slack=slack)
     except SimulationSetupError as exc:
@@ -161,10 +163,13 @@ def simulate(
     gas = net.gas
     z_model = make_z_model(z, gas)
     opt = NewtonOptions(friction=friction, tol=tol, max_iter=max_iter)
-    k = Kernel(m, z_model, gas.r_specific, gas.temperature_k, gas.viscosity_pa_s, opt)
-    lhv = gas.lower_heating_value_mj_kg * 1e6
-    st = solve(k, lhv, gas.kappa, progress=progress)
-    res = _results(net, k, st.x, friction, z)
+    try:
+        k = Kernel(m, z_model, gas.r_specific, gas.temperature_k, gas.viscosity_pa_s, opt)
+        lhv = gas.lower_heating_value_mj_kg * 1e6
+        st = solve(k, lhv, gas.kappa, progress=progress)
+        res = _results(net, k, st.x, friction, z)
+    except (ValueError, FloatingPointError) as exc:  # input no check above caught
+        raise SimulationError("setup", f"invalid input reached the solver: {exc}") from exc
     summary = {
         "network": net.name,
         "converged": bool(st.converged),
@@ -202,6 +207,27 @@ def simulate(
     return res
 
 
+def _check_friction_inputs(net: Network, friction: str) -> None:
+    """Pipes that use the friction law (no fixed ``friction_factor``) need what the law needs:
+    a finite roughness for all laws but Weymouth, a positive one for the Nikuradse laws."""
+    p = net.pipes
+    if not len(p) or friction == "weymouth":
+        return
+    k = p["roughness_mm"].to_numpy(float)
+    uses_law = p["in_service"].to_numpy(bool) & ~np.isfinite(p["friction_factor"].to_numpy(float))
+    bad = uses_law & ~np.isfinite(k)
+    need = "finite"
+    if friction in ("nikuradse", "stanet_nikuradse"):
+        bad |= uses_law & (k <= 0)
+        need = "positive (the fully rough law has no smooth limit; use colebrook for k = 0)"
+    if bad.any():
+        ids = p.index[bad]
+        diag = pd.DataFrame({"component": "pipes", "id": ids, "field": "roughness_mm",
+                             "value": k[bad]})
+        raise SimulationError("setup", f"friction={friction!r} needs a {need} roughness_mm on "
+                              f"{len(ids)} pipe(s):", diag)
+
+
 # ---------------------------------------------------------------------------------- results
 def _largest_residuals(k: Kernel, x: np.ndarray, n: int = 10) -> pd.DataFrame:
     F, _ = k.evaluate(x, need_jac=False)
@@ -217,7 +243,8 @@ def _largest_residuals(k: Kernel, x: np.ndarray, n: int = 10) -> pd.DataFrame:
             b = r - k.nf
             rows.append({"component": k.m.branch_component[b], "id": k.m.branch_id[b],
                          "equation": "pressure law", "residual": F[r],
-                         "unit": "kg/s" if k.m.law[b] == CLOSED else "bar^2", "scaled": scaled[r]})
+                         "unit": {CLOSED: "kg/s", PLOSS: "bar"}.get(int(k.m.law[b]), "bar^2"),
+                         "scaled": scaled[r]})
     return pd.DataFrame(rows)
 
 
@@ -340,12 +367,19 @@ def _results(net: Network, k: Kernel, x: np.ndarray, friction: str, z: str) -> S
 
     # node elements: flow-controlled ones keep their set-point; at a pressure-fixed junction the
     # part of the balance not covered by them goes to its pressure-controlled element(s)
+    # (a supply goes to the junction's pressure-set sources, a withdrawal to its sinks; where
+    # only one kind is pressure-set, it takes the balance whatever its sign)
     remainder = np.where(m.fixed, injection - m.injection_kg_s, 0.0)
     slack_el = m.slack_elements
-    share_by_node = np.zeros(n)
+    shares: dict[str, np.ndarray] = {}
     if len(slack_el):
         nodes = slack_el["node"].to_numpy(int)
-        share_by_node = remainder / np.maximum(np.bincount(nodes, minlength=n), 1)
+        is_src = (slack_el["component"] == "sources").to_numpy()
+        n_src = np.bincount(nodes[is_src], minlength=n)
+        n_snk = np.bincount(nodes[~is_src], minlength=n)
+        to_src = (n_src > 0) & ((remainder >= 0) | (n_snk == 0))
+        shares["sources"] = np.where(to_src, remainder / np.maximum(n_src, 1), 0.0)
+        shares["sinks"] = np.where(~to_src, remainder / np.maximum(n_snk, 1), 0.0)
     node_tables: dict[str, pd.DataFrame] = {}
     for comp, sign in (("sources", 1.0), ("sinks", -1.0), ("storages", 1.0)):
         df = net[comp]
@@ -355,7 +389,7 @@ def _results(net: Network, k: Kernel, x: np.ndarray, friction: str, z: str) -> S
             sl = slack_el[slack_el["component"] == comp]
             if len(sl):
                 rows = df.index.get_indexer(sl["id"])
-                flow[rows] = sign * share_by_node[sl["node"].to_numpy(int)]
+                flow[rows] = sign * shares[comp][sl["node"].to_numpy(int)]
             cols["p_set_bar"] = df["p_set_bar"].to_numpy(float)
             cols["nominated_kg_s"] = df["mass_flow_kg_s"].to_numpy(float)
         flow[~df["in_service"].to_numpy(bool)] = 0.0
@@ -379,6 +413,8 @@ def _violations(net: Network, res: SimulationResult) -> pd.DataFrame:
     def check(comp: str, ids: pd.Index, fld: str, value: np.ndarray, bound: np.ndarray,
               upper: bool, tol: float = 1e-6) -> None:
         ok = np.isfinite(value) & np.isfinite(bound)
+        if comp != "junctions":  # out-of-service elements break no bound
+            ok &= net[comp]["in_service"].to_numpy(bool)
         excess = (value - bound) if upper else (bound - value)
         bad = ok & (excess > tol * np.maximum(1.0, np.abs(bound)))
         for i in np.flatnonzero(bad):
