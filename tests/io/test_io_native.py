@@ -338,5 +338,5 @@ def test_read_dispatch_rejects_binary_json(tmp_path: Path) -> None:
 
     bad = tmp_path / "binary.json"
     bad.write_bytes(b"\xff\xfe\x00\x01garbage")
-    with pytest.raises(InputFileError, match="binary.json"):
+    with pytest.raises(InputFileError, match=r"binary\.json"):
         gu.read(bad)
