@@ -122,6 +122,7 @@ def _gas() -> GasProperties:
         t_pc_k=_d("gas_t_pc_k"),
         norm_density_kg_m3=P_NORMAL_PA * m * 1e-3 / (R_UNIVERSAL * t_ref),
         calorific_value_mj_m3=base.calorific_value_mj_m3 * T_NORMAL_K / t_ref,
+        volume_reference_k=t_ref,
     )
 
 

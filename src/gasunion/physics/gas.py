@@ -36,12 +36,16 @@ class GasProperties:
     temperature_k: flow temperature T [K] (isothermal model).
     p_pc_bar: pseudo-critical pressure [bar] (for Papay/AGA compressibility).
     t_pc_k: pseudo-critical temperature [K].
-    norm_density_kg_m3: density at normal conditions (0 degC, 1.01325 bar) [kg/m^3]; if not
-        given, the ideal-gas value ``p_n M / (R T_n)`` is used.
+    norm_density_kg_m3: density at the reference conditions volumes are counted in [kg/m^3]
+        (by default normal conditions, 0 degC and 1.01325 bar); if not given, the ideal-gas value
+        ``p_n M / (R T_ref)`` is used.
     calorific_value_mj_m3: gross (superior) calorific value per normal m^3 [MJ/m^3].
     viscosity_pa_s: dynamic viscosity mu [Pa s] (for Reynolds numbers).
     kappa: isentropic exponent [-] (for compressor power).
     composition: mole fractions by CoolProp fluid name (only needed for ``z="gerg2008"``).
+    volume_reference_k: temperature of the reference conditions of all volumes (m^3, mcm/d,
+        bcm/y, 1000 m^3/h) [K]: 273.15 (normal, ISO 13443; GasLib) by default; 293.15 for
+        standard m^3 as counted in the former USSR and China (GOST 2939).
     """
 
     molar_mass_kg_kmol: float = 18.5674
@@ -53,11 +57,12 @@ class GasProperties:
     viscosity_pa_s: float = 1.1e-5
     kappa: float = 1.3
     composition: dict[str, float] = field(default_factory=dict)
+    volume_reference_k: float = T_NORMAL_K
 
     def __post_init__(self) -> None:
         problems = []
         for name in ("molar_mass_kg_kmol", "temperature_k", "p_pc_bar", "t_pc_k",
-                     "viscosity_pa_s", "kappa"):
+                     "viscosity_pa_s", "kappa", "volume_reference_k"):
             v = getattr(self, name)
             if not (isinstance(v, int | float) and math.isfinite(v) and v > 0):
                 problems.append(f"gas.{name} must be a positive number, got {v!r}")
@@ -76,10 +81,11 @@ class GasProperties:
 
     @property
     def rho_n(self) -> float:
-        """Normal density [kg/m^3]: the given value, else ideal gas ``p_n M /(R T_n)``."""
+        """Density at the volume reference conditions [kg/m^3]: the given value, else the ideal
+        gas ``p_n M / (R T_ref)`` (``T_ref = volume_reference_k``, 273.15 K by default)."""
         if self.norm_density_kg_m3 is not None:
             return float(self.norm_density_kg_m3)
-        return P_NORMAL_PA * self.molar_mass_kg_kmol * 1e-3 / (R_UNIVERSAL * T_NORMAL_K)
+        return P_NORMAL_PA * self.molar_mass_kg_kmol * 1e-3 / (R_UNIVERSAL * self.volume_reference_k)
 
     @property
     def specific_gravity(self) -> float:
