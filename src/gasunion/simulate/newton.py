@@ -117,6 +117,8 @@ class Kernel:
         self.lam_fixed = m.lam_fixed[ip]
         self.use_law = self.has_len & ~np.isfinite(self.lam_fixed)
         self.use_fixed = self.has_len & np.isfinite(self.lam_fixed)
+        self.d_law = m.diameter_m[ip][self.use_law]  # pipes whose lambda follows the law
+        self.k_law = m.roughness_m[ip][self.use_law]
         self.zeta = m.zeta[ip]
         self.dh = m.dh_m[ip]
         self.ratio2 = m.ratio[self.ir] ** 2
@@ -216,8 +218,8 @@ class Kernel:
             if picard_qabs is None:
                 u = self.use_law
                 if u.any():
-                    ph, dph = friction_term(self.opt.friction, qp[u], m.diameter_m[ip][u],
-                                            m.roughness_m[ip][u], self.mu)
+                    ph, dph = friction_term(self.opt.friction, qp[u], self.d_law,
+                                            self.k_law, self.mu)
                     phi[u] = self.l_over_d[u] * ph
                     dphi[u] = self.l_over_d[u] * dph
                 uf = self.use_fixed
@@ -231,9 +233,8 @@ class Kernel:
                 lam = np.where(np.isfinite(self.lam_fixed), self.lam_fixed, 0.0)
                 u = self.use_law
                 if u.any():
-                    re = reynolds(qa[u], m.diameter_m[ip][u], self.mu)
-                    lam[u] = friction_factor(self.opt.friction, re, m.diameter_m[ip][u],
-                                             m.roughness_m[ip][u])[0]
+                    re = reynolds(qa[u], self.d_law, self.mu)
+                    lam[u] = friction_factor(self.opt.friction, re, self.d_law, self.k_law)[0]
                 coef = self.l_over_d * lam * qa
                 phi = coef * qp
                 dphi = coef
@@ -402,8 +403,8 @@ class Kernel:
         v = F_e * w
         top = -F[:nf].copy()
         fe_free, te_free = self.mask_i[e], self.mask_j[e]
-        np.add.at(top, self.col_pi[fr[e][fe_free]], -v[fe_free])
-        np.add.at(top, self.col_pi[to[e][te_free]], v[te_free])
+        top -= np.bincount(self.col_pi[fr[e][fe_free]], weights=v[fe_free], minlength=nf)
+        top += np.bincount(self.col_pi[to[e][te_free]], weights=v[te_free], minlength=nf)
         rhs = np.concatenate([top, -F[nf + kk]]) / self._rscale
         t0 = time.perf_counter()
         lu = self.factorize(J)
