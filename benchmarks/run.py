@@ -488,6 +488,7 @@ def run_case(name: str, loader: Callable[[], Any], quick: bool) -> dict[str, Any
         "solve_min_ms": min(s["solve_time_s"] for s in summaries) * 1e3,
         "lu_ms": _median_ms([s["lu_time_s"] for s in summaries]),
         "iterations": its[0] if len(its) == 1 else its,
+        "factorizations": res.summary.get("factorizations"),
         "repeats": len(walls),
         "max_mass_balance_error_kg_s": res.summary["max_mass_balance_error_kg_s"],
         "min_p_bar": float(np.nanmin(res.junctions["p_bar"].to_numpy(float))),

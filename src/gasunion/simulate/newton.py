@@ -11,7 +11,9 @@ remaining branches (short pipes, open valves, compressors, regulators). Its patt
 once; each iteration refills the data (vectorised, ``np.bincount`` over a fixed slot map) and
 factorises it with SuperLU (``scipy.sparse.linalg.splu``, symmetric mode with an ordering of
 ``A + A^T``, since the pattern is structurally symmetric). Rows and columns are scaled (flows by
-the flow scale, squared pressures by the pressure scale) before factorisation.
+the flow scale, squared pressures by the pressure scale) before factorisation. Close to the
+solution (scaled residual below ``chord_below``) the last factorisation is reused (chord steps)
+as long as each step still cuts the residual by ``chord_rate``; otherwise it refactorises.
 
 Pipe law (isothermal, steady, kinetic term neglected; Koch et al. 2015, *Evaluating Gas
 Network Capacities*, ch. 2, eq. (2.14) integrated for constant Z, T, lambda; slope term as in
@@ -52,6 +54,10 @@ class NewtonOptions:
     tol: float = 1e-10  #: relative tolerance on scaled residuals
     max_iter: int = 60
     picard_steps: int = 2  #: linearised start-up solves (initial guess)
+    #: below this scaled residual, reuse the last factorisation (chord steps) while each step
+    #: still cuts the residual by at least ``chord_rate``
+    chord_below: float = 1e-3
+    chord_rate: float = 0.25
 
 
 @dataclass
@@ -137,8 +143,11 @@ class Kernel:
         self.inj_free = m.injection_kg_s[self.free_nodes]
         self.fscale = np.concatenate([np.full(self.nf, self.flow_scale), np.full(nb, self.pi_scale)])
         self.fscale[self.nf + self.ic] = self.flow_scale
+        self.fscale[self.nf + self.il] = self.p_ref  # fixed-loss laws are in bar, not bar^2
         self.xscale = np.concatenate([np.full(self.nf, self.pi_scale), np.full(nb, self.flow_scale)])
         self._order: np.ndarray | None = None  #: fill-reducing order, found at the first LU
+        self._lu: spla.SuperLU | None = None  #: last factorisation (for chord steps)
+        self.factorizations = 0
         self._build_reduced_pattern()
         # compressor fuel
         self.fuel = np.zeros(len(m.comp_branch))
@@ -381,8 +390,13 @@ class Kernel:
         return spla.splu(J, permc_spec="NATURAL", diag_pivot_thresh=0.1,
                          options={"SymmetricMode": True})
 
-    def newton_step(self, F: np.ndarray, d: Derivatives) -> tuple[np.ndarray, float]:
-        """Solve ``J dx = -F`` by elimination (see module docs); returns ``(dx, lu_seconds)``."""
+    def newton_step(self, F: np.ndarray, d: Derivatives,
+                    refactor: bool = True) -> tuple[np.ndarray, float]:
+        """Solve ``J dx = -F`` by elimination (see module docs); returns ``(dx, lu_seconds)``.
+
+        ``refactor=False`` reuses the last factorisation (a chord step: the reduced matrix of
+        an earlier iterate, the current residual and eliminated-flow weights).
+        """
         m = self.m
         nf = self.nf
         e, kk = self.elim, self.kept
@@ -395,9 +409,11 @@ class Kernel:
             "k_bal_from": -np.ones(len(kk)), "k_bal_to": np.ones(len(kk)),
             "k_di": d.d_i[kk], "k_dj": d.d_j[kk], "k_dq": d.d_q[kk],
         }
-        vals = np.concatenate([src[name][mask] for name, mask in self._pieces])
-        J = self.J
-        J.data = np.bincount(self._slot, weights=vals * self._entry_scale, minlength=self._nnz)
+        reuse = not refactor and self._lu is not None
+        if not reuse:
+            vals = np.concatenate([src[name][mask] for name, mask in self._pieces])
+            self.J.data = np.bincount(self._slot, weights=vals * self._entry_scale,
+                                      minlength=self._nnz)
         # right-hand side: [-F_bal + A_E (F_E / dq_E); -F_K]
         F_e = F[nf + e]
         v = F_e * w
@@ -407,15 +423,22 @@ class Kernel:
         top += np.bincount(self.col_pi[to[e][te_free]], weights=v[te_free], minlength=nf)
         rhs = np.concatenate([top, -F[nf + kk]]) / self._rscale
         t0 = time.perf_counter()
-        lu = self.factorize(J)
-        if self._order is None:
-            y = lu.solve(rhs)
-            # adopt SuperLU's column order for all later factorisations
-            self._order = np.argsort(lu.perm_c)
-            self._build_reduced_pattern()
-        else:
+        if reuse:
+            assert self._lu is not None and self._order is not None
             y = np.empty(self.n_red)
-            y[self._order] = lu.solve(rhs[self._order])
+            y[self._order] = self._lu.solve(rhs[self._order])
+        else:
+            lu = self.factorize(self.J)
+            self.factorizations += 1
+            if self._order is None:
+                y = lu.solve(rhs)
+                # adopt SuperLU's column order for all later factorisations
+                self._order = np.argsort(lu.perm_c)
+                self._build_reduced_pattern()
+            else:
+                y = np.empty(self.n_red)
+                y[self._order] = lu.solve(rhs[self._order])
+                self._lu = lu
         y *= self._cscale
         t_lu = time.perf_counter() - t0
         dx = np.empty(self.nx)
@@ -450,9 +473,9 @@ def solve(k: Kernel, lhv_j_kg: float, kappa: float,
         st.residual_norm = 0.0
         return st
 
-    def step(F: np.ndarray, d: Derivatives) -> np.ndarray | None:
+    def step(F: np.ndarray, d: Derivatives, refactor: bool = True) -> np.ndarray | None:
         try:
-            dx, t_lu = k.newton_step(F, d)
+            dx, t_lu = k.newton_step(F, d, refactor=refactor)
         except RuntimeError as exc:  # SuperLU: exactly singular
             st.message = f"singular Jacobian ({exc})"
             return None
@@ -478,11 +501,13 @@ def solve(k: Kernel, lhv_j_kg: float, kappa: float,
     F, d = k.evaluate(x)
     norm = k.scaled_norm(F)
     st.history.append(norm)
+    chord_ok = True
     for _it in range(opt.max_iter if not st.message else 0):
         if norm <= opt.tol:
             break
         assert d is not None
-        dx = step(F, d)
+        chord = chord_ok and norm < opt.chord_below
+        dx = step(F, d, refactor=not chord)
         if dx is None:
             break
         # damped step: backtrack until the scaled residual decreases
@@ -494,7 +519,13 @@ def solve(k: Kernel, lhv_j_kg: float, kappa: float,
             norm_new = k.scaled_norm(F_new)
             if norm_new < (1.0 - 1e-4 * alpha) * norm or alpha < 1.0 / 64 or norm_new <= opt.tol:
                 break
+            if chord:  # a weak chord step: refactorise instead of backtracking
+                break
             alpha /= 2.0
+        # keep reusing the factorisation only while it contracts fast enough
+        chord_ok = not chord or norm_new <= opt.chord_rate * norm
+        if chord and norm_new >= norm:
+            continue  # reject the chord step; the next one refactorises
         x, F, d, norm = x_new, F_new, d_new, norm_new
         st.iterations += 1
         st.history.append(norm)

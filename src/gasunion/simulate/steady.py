@@ -174,6 +174,7 @@ def simulate(
         "network": net.name,
         "converged": bool(st.converged),
         "iterations": st.iterations,
+        "factorizations": k.factorizations,
         "residual_norm": st.residual_norm,
         "solve_time_s": st.solve_time_s,
         "lu_time_s": st.lu_time_s,
