@@ -185,7 +185,8 @@ def info_cmd(
     console.print(t)
     g = net.gas
     console.print(f"gas: M = {g.molar_mass_kg_kmol:.4g} kg/kmol, T = {g.temperature_k:.2f} K, "
-                  f"rho_n = {g.rho_n:.4g} kg/m3, H_s = {g.calorific_value_mj_m3:.4g} MJ/m3")
+                  f"density {g.rho_n:.4g} kg/m3 and H_s = {g.calorific_value_mj_m3:.4g} MJ/m3 at the "
+                  f"volume reference {g.volume_reference_k - 273.15:g} degC, 1.01325 bar")
     owners = pd.concat([df["owner"] for _, df in net.iter_components()]) if net.counts() else None
     if owners is not None and (owners != "").any():
         console.print("owners: " + ", ".join(sorted(set(owners[owners != ""]))))
