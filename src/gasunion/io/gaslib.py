@@ -42,7 +42,7 @@ import pandas as pd
 from gasunion.io.errors import InputFileError
 from gasunion.network import Network, NetworkError
 from gasunion.network.schema import attributes
-from gasunion.network.validation import islands, pressure_anchors
+from gasunion.network.validation import islands, pressure_anchors, reference_candidates
 from gasunion.physics.constants import P_NORMAL_PA
 from gasunion.physics.gas import GasProperties
 
@@ -890,13 +890,7 @@ def add_pressure_references(net: Network) -> list[str]:
         if k in anchored:
             continue
         for comp in ("sources", "sinks"):
-            df = net[comp]
-            if not len(df):
-                continue
-            in_island = df["junction"].astype(str).map(label).to_numpy(float) == k
-            cand = df[in_island & df["in_service"].to_numpy(bool)]
-            pmax = cand["junction"].astype(str).map(j["p_max_bar"]).astype(float)
-            pmax = pmax[np.isfinite(pmax.to_numpy())]
+            pmax = reference_candidates(net, labels == k, comp)
             if not len(pmax):
                 continue
             best = float(pmax.max())
@@ -910,7 +904,7 @@ def add_pressure_references(net: Network) -> list[str]:
             keep = f"; its flow set-point {_fmt(flow)} kg/s is kept" if math.isfinite(flow) else ""
             out.append(
                 f"pressure reference: no pressure set-point in the island of {int(sizes[k])} "
-                f"junction(s) containing {str(cand.at[eid, 'junction'])!r}; chose {what} {eid!r} "
+                f"junction(s) containing {str(net[comp].at[eid, 'junction'])!r}; chose {what} {eid!r} "
                 f"(highest p_max_bar = {_fmt(best)} bar among {len(pmax)}{tie}) and set its "
                 f"p_set_bar = {_fmt(best)} bar{keep}")
             break

@@ -271,6 +271,25 @@ def pressure_anchors(net: Network) -> tuple[pd.Index, pd.DataFrame]:
     return pd.Index(pd.unique(sl), dtype=object), reg_df
 
 
+def reference_candidates(net: Network, in_island: np.ndarray,
+                         component: str = "sources") -> pd.Series:
+    """The in-service elements of ``component`` at junctions where ``in_island`` (bool per
+    junction) is true whose junction has a finite ``p_max_bar``: their ``p_max_bar``, in table
+    order. The automatic pressure reference of an island is the first maximum of this series
+    (one rule for validation, the simulator and the GasLib reader).
+    """
+    j = net.junctions
+    df = net[component]
+    if not len(df):
+        return pd.Series(dtype=float)
+    k = j.index.get_indexer(df["junction"])
+    ok = (k >= 0) & df["in_service"].to_numpy(bool)
+    ok[ok] = in_island[k[ok]]
+    pmax = j["p_max_bar"].to_numpy(float)[k[ok]]
+    fin = np.isfinite(pmax)
+    return pd.Series(pmax[fin], index=df.index[ok][fin])
+
+
 def islands(net: Network, cut_regulators: bool = True) -> tuple[int, np.ndarray]:
     """Connected components of the junction graph over flow-carrying branches.
 
@@ -351,10 +370,6 @@ def _check_topology(net: Network, rep: ValidationReport) -> None:
         df = net[comp]
         attached[j.index.get_indexer(df["from_junction"])] = True
         attached[j.index.get_indexer(df["to_junction"])] = True
-    src = net.sources[net.sources["in_service"]]
-    src_p_max = pd.Series(j["p_max_bar"].to_numpy(float)[j.index.get_indexer(src["junction"])],
-                          index=src.index)
-    src_island = labels[j.index.get_indexer(src["junction"])]
     for k in np.flatnonzero(~has_anchor)[:_MAX_PER_RULE]:
         in_island = labels == k
         members = j.index[in_island]
@@ -367,7 +382,7 @@ def _check_topology(net: Network, rep: ValidationReport) -> None:
                         f"island of {len(members)} junction(s) ({shown}) has no in-service source, "
                         "sink or storage: no flow, pressure undefined")
             continue
-        cand = src_p_max[(src_island == k) & np.isfinite(src_p_max.to_numpy())]
+        cand = reference_candidates(net, in_island)
         if len(cand):
             rep.add("warning", "junctions", members[0], "p_set_bar",
                     f"island of {len(members)} junction(s) ({shown}) has no pressure set-point; "

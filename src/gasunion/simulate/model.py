@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 from gasunion.network import BRANCHES, Network
-from gasunion.network.validation import islands
+from gasunion.network.validation import islands, reference_candidates
 
 # branch laws
 PIPE = 0  #: e^{-s} pi_i - pi_j - K(Z) * phi(q) = 0  (pipes and drag resistors)
@@ -251,7 +251,6 @@ def build_model(net: Network, slack: str = "auto") -> SimModel:
         df = net[comp]
         if len(df):
             used[jid.get_indexer(df["junction"][df["in_service"]])] = True
-    src = _Active(net.sources)
     for isl in np.flatnonzero(~anchored):
         members = np.flatnonzero(labels == isl)
         if not used[members].any():
@@ -266,31 +265,28 @@ def build_model(net: Network, slack: str = "auto") -> SimModel:
                 assumptions.append(f"island {names} has no source or sink: no flow, pressure undefined")
             continue
         names = ", ".join(map(str, jid[members[:5]])) + (" ..." if len(members) > 5 else "")
-        if slack == "none" or not len(src):
+        if slack == "none":
             raise SimulationSetupError(
                 f"island of {len(members)} junction(s) ({names}) has no pressure reference; "
                 "set p_set_bar on a source or sink there"
             )
-        sk = jid.get_indexer(src.arr("junction"))
-        cand = np.flatnonzero(np.isin(sk, members))
-        pm = j["p_max_bar"].to_numpy(float)[sk[cand]] if len(cand) else np.zeros(0)
-        ok = np.isfinite(pm)
-        if not ok.any():
+        cand = reference_candidates(net, labels == isl)
+        if not len(cand):
             raise SimulationSetupError(
                 f"island of {len(members)} junction(s) ({names}) has no pressure reference and "
                 "no source with a p_max_bar to use as one; set p_set_bar on a source or sink"
             )
-        best = cand[ok][np.argmax(pm[ok])]
-        node = sk[best]
+        best = cand.idxmax()
+        node = int(jid.get_loc(net.sources.at[best, "junction"]))
         fixed[node] = True
-        p_fixed[node] = pm[ok].max()
-        slack_rows.append(("sources", str(src.index[best]), int(node)))
+        p_fixed[node] = cand.max()
+        slack_rows.append(("sources", str(best), node))
         assumptions.append(
-            f"island {names}: no pressure set-point; source {src.index[best]!r} at junction "
+            f"island {names}: no pressure set-point; source {best!r} at junction "
             f"{jid[node]!r} taken as pressure reference at its p_max_bar = {p_fixed[node]:g} bar"
         )
         # a flow set-point at that junction becomes free: remove it from the fixed injection
-        inj[node] -= float(np.nan_to_num(src.num("mass_flow_kg_s")[best]))
+        inj[node] -= float(np.nan_to_num(net.sources.at[best, "mass_flow_kg_s"]))
 
     # ---------------------------------------------------------------- compressors
     component = cat("component", object)
