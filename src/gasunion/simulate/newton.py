@@ -42,6 +42,7 @@ from gasunion.physics.compressibility import ZModel
 from gasunion.physics.compressor import isentropic_head
 from gasunion.physics.constants import GRAVITY
 from gasunion.physics.friction import friction_factor, friction_term, reynolds
+from gasunion.physics.pipe import mean_pressure
 from gasunion.simulate.model import CLOSED, EQUAL, PIPE, PLOSS, POUT, RATIO, SimModel
 
 _PI_FLOOR = 1e-6  # bar^2: pressures are evaluated at sqrt(max(pi, floor)) inside Z and laws
@@ -213,7 +214,7 @@ class Kernel:
             pi_i, pi_j, qp = pi[fr[ip]], pi[to[ip]], q[ip]
             p_i, p_j = p[fr[ip]], p[to[ip]]
             psum = p_i + p_j
-            pm = 2.0 / 3.0 * (psum - p_i * p_j / psum)
+            pm = mean_pressure(p_i, p_j)
             z = self.z_model.z(pm * 1e5)
             dz = self.z_model.dz_dp(pm * 1e5) * 1e5  # 1/bar
             c2 = z * self.r_s * self.t_k

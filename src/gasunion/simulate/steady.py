@@ -21,6 +21,7 @@ from gasunion.network import BRANCHES, Network
 from gasunion.physics.compressibility import make_z_model
 from gasunion.physics.compressor import isentropic_head
 from gasunion.physics.friction import friction_factor, reynolds
+from gasunion.physics.pipe import mean_pressure
 from gasunion.simulate.model import (
     CLOSED,
     EQUAL,
@@ -330,7 +331,7 @@ def _results(net: Network, k: Kernel, x: np.ndarray, friction: str, z: str) -> S
             area = math.pi * d**2 / 4
             p1, p2 = p[fi], p[ti]
             with np.errstate(invalid="ignore", divide="ignore"):
-                pm = 2.0 / 3.0 * (p1 + p2 - p1 * p2 / (p1 + p2))
+                pm = mean_pressure(p1, p2)
                 zm = k.z_model.z(np.nan_to_num(pm, nan=1.0) * 1e5)
                 cols["velocity_m_s"] = qc * zm * rt / (pm * 1e5 * area)
                 cols["velocity_from_m_s"] = qc * zj[fi] * rt / (p1 * 1e5 * area)
