@@ -159,21 +159,27 @@ class Kernel:
         pi[self.free_nodes] = x[: self.nf]
         return pi
 
-    def fuel_kg_s(self, pi: np.ndarray, q: np.ndarray, lhv_j_kg: float, kappa: float) -> np.ndarray:
-        """Compressor fuel [kg/s] from the current state (see :mod:`gasunion.physics.compressor`)."""
+    def compressor_head(self, pi: np.ndarray, kappa: float) -> tuple[np.ndarray, np.ndarray]:
+        """Isentropic head [J/kg] of each compressor (``m.comp_branch`` order) at squared
+        pressures ``pi`` and whether it compresses (not in bypass or off; head 0 there)."""
         m = self.m
-        if not len(m.comp_branch):
-            return np.zeros(0)
         cb = m.comp_branch
-        qc = np.maximum(q[cb], 0.0)
         p_in = np.sqrt(np.maximum(pi[m.fr[cb]], _PI_FLOOR))
         p_out = np.sqrt(np.maximum(pi[m.to[cb]], _PI_FLOOR))
         ratio = np.maximum(p_out / p_in, 1.0)
         z_in = self.z_model.z(p_in * 1e5)
         head = isentropic_head(p_in * 1e5, p_in * ratio * 1e5, self.t_k, z_in, self.r_s, kappa)
+        active = (m.law[cb] != EQUAL) & (m.law[cb] != CLOSED)
+        return np.where(active, head, 0.0), active
+
+    def fuel_kg_s(self, pi: np.ndarray, q: np.ndarray, lhv_j_kg: float, kappa: float) -> np.ndarray:
+        """Compressor fuel [kg/s] from the current state (see :mod:`gasunion.physics.compressor`)."""
+        m = self.m
+        if not len(m.comp_branch):
+            return np.zeros(0)
+        qc = np.maximum(q[m.comp_branch], 0.0)
+        head, active = self.compressor_head(pi, kappa)
         power_w = qc * head / m.comp_eta
-        active = m.law[cb] != EQUAL
-        active &= m.law[cb] != CLOSED
         fuel = np.where(
             m.comp_fuel_model == "share", m.comp_fuel_share * qc,
             np.where((m.comp_fuel_model == "power") & m.comp_drive_gas,

@@ -19,12 +19,10 @@ import pandas as pd
 
 from gasunion.network import BRANCHES, Network
 from gasunion.physics.compressibility import make_z_model
-from gasunion.physics.compressor import isentropic_head
 from gasunion.physics.friction import friction_factor, reynolds
 from gasunion.physics.pipe import mean_pressure
 from gasunion.simulate.model import (
     CLOSED,
-    EQUAL,
     PLOSS,
     POUT,
     RATIO,
@@ -351,12 +349,8 @@ def _results(net: Network, k: Kernel, x: np.ndarray, friction: str, z: str) -> S
             cb = m.comp_branch
             if len(cb):
                 rows = m.branch_row[cb]
-                p_in = p[m.fr[cb]]
-                ratio = np.maximum(p[m.to[cb]] / p_in, 1.0)
-                active = (m.law[cb] != EQUAL) & (m.law[cb] != CLOSED)
-                h = isentropic_head(p_in * 1e5, p_in * ratio * 1e5, gas.temperature_k,
-                                    k.z_model.z(p_in * 1e5), gas.r_specific, gas.kappa)
-                head[rows] = np.where(active, h, 0.0)
+                defined = np.isfinite(p[m.fr[cb]]) & np.isfinite(p[m.to[cb]])
+                head[rows] = np.where(defined, k.compressor_head(pi, gas.kappa)[0], np.nan)
                 fuel[rows] = k.fuel
             eta = df["efficiency"].to_numpy(float) if nrow else np.zeros(0)
             with np.errstate(invalid="ignore", divide="ignore"):
