@@ -153,7 +153,7 @@ def meshed_network(
 
 
 def _min_pressure(net: Network) -> float:
-    from gasunion.simulate import simulate
+    from gasunion.simulation import simulate
 
     res = simulate(net, friction="nikuradse", z="ideal", raise_on_failure=False)
     if not res.summary["converged"]:

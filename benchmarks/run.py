@@ -68,7 +68,7 @@ import scipy.sparse as sp  # noqa: E402
 import scipy.sparse.linalg as spla  # noqa: E402
 
 from gasunion.network import Network  # noqa: E402
-from gasunion.simulate import simulate  # noqa: E402
+from gasunion.simulation import simulate  # noqa: E402
 from generate import meshed_network  # noqa: E402
 
 SIM = {"friction": "stanet_nikuradse", "z": "ideal"}  # the law pandapipes uses; default tol (1e-10)
@@ -298,8 +298,8 @@ def timed_repeats(fn: Callable[[], Any], min_reps: int, budget_s: float,
 def final_jacobian(net: Network) -> tuple[sp.csc_matrix, Any]:
     """The scaled Jacobian at the converged state, built exactly as ``simulate`` builds it."""
     from gasunion.physics.compressibility import make_z_model
-    from gasunion.simulate.model import build_model
-    from gasunion.simulate.newton import Kernel, NewtonOptions, solve
+    from gasunion.simulation.model import build_model
+    from gasunion.simulation.newton import Kernel, NewtonOptions, solve
 
     gas = net.gas
     m = build_model(net, slack="auto")
@@ -335,9 +335,9 @@ def nodal_lu_ms(J: sp.csc_matrix, k: Any, reps: int) -> float | None:
 def phase_breakdown(net: Network, reps: int) -> dict[str, float]:
     """Median wall time [ms] of the stages of ``simulate`` (mirrors steady.simulate)."""
     from gasunion.physics.compressibility import make_z_model
-    from gasunion.simulate import steady
-    from gasunion.simulate.model import build_model
-    from gasunion.simulate.newton import Kernel, NewtonOptions, solve
+    from gasunion.simulation import steady
+    from gasunion.simulation.model import build_model
+    from gasunion.simulation.newton import Kernel, NewtonOptions, solve
 
     gas = net.gas
     samples: dict[str, list[float]] = {}

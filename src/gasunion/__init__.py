@@ -10,16 +10,20 @@ Quick start::
     gu.write(net, "gaslib40.json")
 """
 
+from gasunion.errors import GasunionError, GasunionWarning, MissingDependencyError
 from gasunion.io import InputFileError, read, write
 from gasunion.network import Network, NetworkError, NetworkValidationError
 from gasunion.physics.gas import GasProperties
-from gasunion.simulate import SimulationError, SimulationResult, simulate
+from gasunion.simulation import SimulationError, SimulationResult, simulate
 
 __version__ = "0.1.0"
 
 __all__ = [
     "GasProperties",
+    "GasunionError",
+    "GasunionWarning",
     "InputFileError",
+    "MissingDependencyError",
     "Network",
     "NetworkError",
     "NetworkValidationError",

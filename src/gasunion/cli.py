@@ -20,7 +20,7 @@ from rich.table import Table
 
 from gasunion.io import InputFileError, read, write
 from gasunion.network import Network, NetworkError
-from gasunion.simulate import SimulationError, SimulationResult, simulate
+from gasunion.simulation import SimulationError, SimulationResult, simulate
 
 app = typer.Typer(
     name="gasunion",

@@ -28,7 +28,7 @@ from gasunion.io.pandapipes import (
 from gasunion.network import Network
 from gasunion.physics.compressibility import make_z_model
 from gasunion.physics.gas import GasProperties
-from gasunion.simulate.steady import simulate
+from gasunion.simulation.steady import simulate
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "pandapipes_stanet"
 STANET_FLUID = PandapipesFluid("STANET_fluid", norm_density_kg_m3=0.84, viscosity_pa_s=1.193e-5)

@@ -42,7 +42,7 @@ from gasunion.io.pandapipes import (
     from_pandapipes_tables,
 )
 from gasunion.network import Network
-from gasunion.simulate.steady import SimulationResult, simulate
+from gasunion.simulation.steady import SimulationResult, simulate
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "pandapipes_stanet"
 

@@ -33,7 +33,7 @@ from gasunion.physics.constants import P_NORMAL_PA, R_UNIVERSAL, T_NORMAL_K
 from gasunion.physics.friction import friction_factor, reynolds
 from gasunion.physics.gas import GasProperties
 from gasunion.physics.pipe import pipe_resistance
-from gasunion.simulate.steady import SimulationResult
+from gasunion.simulation.steady import SimulationResult
 
 __all__ = [
     "SCENARIOS",

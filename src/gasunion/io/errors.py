@@ -12,8 +12,10 @@ from __future__ import annotations
 import os
 from typing import Any
 
+from gasunion.errors import GasunionError
 
-class InputFileError(ValueError):
+
+class InputFileError(GasunionError, ValueError):
     """A problem in an input file, located by path, line, element and field where known.
 
     Attributes

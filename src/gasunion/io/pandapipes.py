@@ -354,7 +354,7 @@ def from_pandapipes(pp_net: Any, name: str | None = None) -> Network:
     cannot represent raise :class:`~gasunion.io.errors.InputFileError` naming them.
     ``net.meta["pandapipes"]`` holds the id mapping (``junction_index``: gasunion junction id ->
     pandapipes index; ``element_index``: gasunion id -> [table, index]) and ``z``, the
-    compressibility model to pass to :func:`~gasunion.simulate.simulate`.
+    compressibility model to pass to :func:`~gasunion.simulation.simulate`.
     """
     fluid = pp_net.get("fluid") if hasattr(pp_net, "get") else None
     if fluid is None:

@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from gasunion.errors import GasunionError
 from gasunion.network.schema import (
     BRANCHES,
     COMPONENTS,
@@ -25,7 +26,7 @@ from gasunion.network.schema import (
 from gasunion.physics.gas import GasProperties
 
 
-class NetworkError(ValueError):
+class NetworkError(GasunionError, ValueError):
     """Invalid input to the network model (names the component, element and field)."""
 
 

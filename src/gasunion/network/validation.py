@@ -16,6 +16,7 @@ import pandas as pd
 import scipy.sparse as sp
 from scipy.sparse.csgraph import connected_components
 
+from gasunion.errors import GasunionError
 from gasunion.network.schema import BRANCHES, COMPONENTS, NODE_ELEMENTS, attributes
 
 if TYPE_CHECKING:
@@ -39,7 +40,7 @@ class Issue:
         return f"{self.severity}: {where}: {self.message}"
 
 
-class NetworkValidationError(ValueError):
+class NetworkValidationError(GasunionError, ValueError):
     """Raised by :meth:`ValidationReport.raise_if_errors`; its message lists every error."""
 
     def __init__(self, report: ValidationReport) -> None:

@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from gasunion.errors import GasunionError
 from gasunion.network import BRANCHES, Network
 from gasunion.network.validation import islands, reference_candidates
 
@@ -32,7 +33,7 @@ LAW_NAMES = {PIPE: "pipe", EQUAL: "equal", RATIO: "ratio", POUT: "p_out", PLOSS:
              CLOSED: "closed"}
 
 
-class SimulationSetupError(ValueError):
+class SimulationSetupError(GasunionError, ValueError):
     """The network cannot be turned into a well-posed steady-state problem."""
 
 

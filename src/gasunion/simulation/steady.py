@@ -17,11 +17,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from gasunion.errors import GasunionError
 from gasunion.network import BRANCHES, Network
 from gasunion.physics.compressibility import make_z_model
 from gasunion.physics.friction import friction_factor, reynolds
 from gasunion.physics.pipe import mean_pressure
-from gasunion.simulate.model import (
+from gasunion.simulation.model import (
     CLOSED,
     PLOSS,
     POUT,
@@ -29,14 +30,14 @@ from gasunion.simulate.model import (
     SimulationSetupError,
     build_model,
 )
-from gasunion.simulate.newton import Kernel, NewtonOptions, solve
+from gasunion.simulation.newton import Kernel, NewtonOptions, solve
 
 FRICTION_MODELS = ("nikuradse", "colebrook", "hofer", "weymouth", "stanet_nikuradse",
                    "stanet_colebrook")
 Z_MODELS = ("ideal", "papay", "aga", "aga8", "gerg2008")
 
 
-class SimulationError(RuntimeError):
+class SimulationError(GasunionError, RuntimeError):
     """A simulation that failed; ``diagnosis`` lists the elements at fault.
 
     ``kind`` is ``"setup"`` (ill-posed input), ``"not_converged"`` or ``"infeasible"``

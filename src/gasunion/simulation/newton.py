@@ -1,7 +1,7 @@
 """Newton–Raphson kernel for the steady-state network equations.
 
 Unknowns ``x = [pi_free (bar^2), q (kg/s)]``; equations ``F = [mass balance at free junctions
-(kg/s); one law per branch]`` (laws in :mod:`gasunion.simulate.model`).
+(kg/s); one law per branch]`` (laws in :mod:`gasunion.simulation.model`).
 
 Each Newton step solves ``J dx = -F`` by block elimination: the flow of every branch whose law
 depends on its own flow (pipes, drag resistors, closed elements: ``dF_b/dq_b != 0``) is
@@ -43,7 +43,7 @@ from gasunion.physics.compressor import isentropic_head
 from gasunion.physics.constants import GRAVITY
 from gasunion.physics.friction import friction_factor, friction_term, reynolds
 from gasunion.physics.pipe import mean_pressure
-from gasunion.simulate.model import CLOSED, EQUAL, PIPE, PLOSS, POUT, RATIO, SimModel
+from gasunion.simulation.model import CLOSED, EQUAL, PIPE, PLOSS, POUT, RATIO, SimModel
 
 _PI_FLOOR = 1e-6  # bar^2: pressures are evaluated at sqrt(max(pi, floor)) inside Z and laws
 _PA2_PER_BAR2 = 1e10

@@ -1,6 +1,6 @@
 """Steady-state gas-flow simulation (Newton–Raphson on nodal pressures and branch flows)."""
 
-from gasunion.simulate.steady import (
+from gasunion.simulation.steady import (
     FRICTION_MODELS,
     Z_MODELS,
     SimulationError,
