@@ -10,7 +10,12 @@ Quick start::
     gu.write(net, "gaslib40.json")
 """
 
-from gasunion.errors import GasunionError, GasunionWarning, MissingDependencyError
+from gasunion.errors import (
+    GasunionError,
+    GasunionWarning,
+    MissingDependencyError,
+    ValidityRangeWarning,
+)
 from gasunion.io import InputFileError, read, write
 from gasunion.network import Network, NetworkError, NetworkValidationError
 from gasunion.physics.gas import GasProperties
@@ -29,6 +34,7 @@ __all__ = [
     "NetworkValidationError",
     "SimulationError",
     "SimulationResult",
+    "ValidityRangeWarning",
     "__version__",
     "read",
     "simulate",

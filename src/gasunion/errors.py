@@ -35,3 +35,7 @@ class MissingDependencyError(GasunionError, ImportError):
 
 class GasunionWarning(UserWarning):
     """Base of the warnings gasunion issues (validity ranges, assumptions)."""
+
+
+class ValidityRangeWarning(GasunionWarning):
+    """A model (e.g. a compressibility equation) is used outside its stated validity range."""
