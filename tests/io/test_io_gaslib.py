@@ -1,8 +1,9 @@
 """Tests of the GasLib XML reader :func:`gasunion.io.gaslib.read_gaslib`.
 
 Data: ``tests/data/gaslib`` — original GasLib instances (gaslib.zib.de, CC BY 3.0; Schmidt et
-al. 2017, *Data* 2(4):40; Pfetsch et al. 2012, ZIB-Report 12-41). ``inventory.txt`` there is the
-independent element count of every instance (shared/validation/scripts/gaslib_inventory.py).
+al. 2017, *Data* 2(4):40; Pfetsch et al. 2012, ZIB-Report 12-41). ``inventory.txt`` there is an
+independent count of every instance's XML elements and scenario flows, made with Python's
+xml.etree (not with gasunion); tests/data/gaslib/README.md states how to recount it.
 """
 
 from __future__ import annotations

@@ -1,8 +1,10 @@
 """Tests of the GasModels.jl matgas reader :func:`gasunion.io.matgas.read_matgas`.
 
 Data: ``tests/data/matgas`` — GasModels.jl test/example files (BSD-3, Triad National Security;
-GasLib-derived networks CC BY 3.0). Expected counts are those GasModels' own tests assert
-(``test/data.jl``, ``test/debug.jl``; see shared/validation/gasmodels.md §1.2).
+GasLib-derived networks CC BY 3.0; see its README). Expected counts are those GasModels' own
+tests assert (lanl-ansi/GasModels.jl commit 36cbbdfc038371d6bc2ea7a3b075e72b8cc8d580:
+``test/data.jl`` lines 2-6 and 57-85 for gaslib-40-E.m, ``test/debug.jl`` lines 1-60 for
+gaslib-582-G.m) or counts of the rows in the shipped files.
 """
 
 from __future__ import annotations
@@ -185,6 +187,8 @@ mgc.delivery = [
 def test_usc_units(tmp_path: Path) -> None:
     """psi -> bar (6894.75729 Pa/psi), miles -> km, inches -> mm, MMSCFD -> kg/s.
 
+    Factors of GasModels.jl (``psi_to_pascal``, ``get_mmscfd_to_kgps_conversion_factor``),
+    except the mile, taken as the international mile 1609.344 m (10 mi = 16.09344 km).
     GasModels' MMSCFD factor: rho_std = 101325 * 0.6 * 0.02896 / (288.706 * 8.314)
     = 1760.623 / 2400.302 = 0.733501 kg/m3; 1 MMSCFD = 0.02832e6 m3 / 86400 s
     = 0.327778 m3/s -> 0.733501 * 0.327778 = 0.240425 kg/s.

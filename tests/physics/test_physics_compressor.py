@@ -1,8 +1,11 @@
 """Tests of gasunion.physics.compressor.
 
-Reference numbers: /work/shared/validation/analytic.md sec. 4 (scripts/analytic_cases.out):
-m = 100 kg/s, p1 = 50 bar, p2 = 70 bar, T1 = 288.15 K, SG 0.6 (R_s = 478.4597 J/(kg K)),
-Z = 0.9, kappa = 1.3, eta_is = eta_p = 0.8.
+Reference numbers: hand calculations written out in docs/validation.md §1.5 (formulas of
+Menon, *Gas Pipeline Hydraulics*, CRC 2005, compressor chapter, and Saravanamuttoo et al.,
+*Gas Turbine Theory*, 6th ed., 2009, Ch. 2; the example case itself is made up for this
+project): m = 100 kg/s, p1 = 50 bar, p2 = 70 bar (r = 1.4), T1 = 288.15 K, SG 0.6
+(R_s = 8.314462618 / (0.6 * 0.0289626) = 478.4597 J/(kg K)), Z = 0.9 (Z R_s T1 =
+124 081.35 J/kg), kappa = 1.3, eta_is = eta_p = 0.8.
 """
 
 from __future__ import annotations
@@ -29,8 +32,10 @@ RS = GasProperties(molar_mass_kg_kmol=0.6 * 28.9626).r_specific
 
 
 def test_isentropic_example() -> None:
-    """analytic.md sec. 4: H_is = 43 413.60 J/kg, P_isentropic = 5.426700 MW (eta_is 0.8),
-    T2_is = 311.416 K, T2_actual = 317.232 K."""
+    """By hand (docs/validation.md §1.5): (kappa-1)/kappa = 0.3/1.3 = 0.2307692,
+    1.4^0.2307692 = 1.0807416; H_is = 124 081.35 * 4.333333 * 0.0807416 = 43 413.60 J/kg;
+    P = 100 * 43 413.60 / 0.8 = 5.426700 MW; T2_is = 288.15 * 1.0807416 = 311.416 K;
+    T2_actual = 288.15 + 23.266 / 0.8 = 317.232 K."""
     h = float(isentropic_head(P1, P2, T1, Z, RS, KAPPA))
     assert h == pytest.approx(43413.60, rel=REL)
     assert float(shaft_power_w(M, h, ETA)) / 1e6 == pytest.approx(5.426700, rel=REL)
@@ -40,8 +45,10 @@ def test_isentropic_example() -> None:
 
 
 def test_polytropic_example() -> None:
-    """analytic.md sec. 4: n = 1.405405, H_p = 43 843.21 J/kg, P_polytropic = 5.480402 MW
-    (eta_p 0.8), T2 = 317.520 K."""
+    """By hand (docs/validation.md §1.5): (n-1)/n = 0.2307692 / 0.8 = 0.2884615,
+    n = 1 / (1 - 0.2884615) = 1.405405; 1.4^0.2884615 = 1.1019257;
+    H_p = 124 081.35 / 0.2884615 * 0.1019257 = 43 843.21 J/kg; P = 100 * 43 843.21 / 0.8
+    = 5.480402 MW; T2 = 288.15 * 1.1019257 = 317.520 K."""
     assert float(polytropic_exponent(KAPPA, ETA)) == pytest.approx(1.405405, rel=REL)
     h = float(polytropic_head(P1, P2, T1, Z, RS, KAPPA, ETA))
     assert h == pytest.approx(43843.21, rel=REL)
@@ -51,8 +58,11 @@ def test_polytropic_example() -> None:
 
 
 def test_gasmodels_proxy_example() -> None:
-    """analytic.md sec. 4, GasModels.jl proxy (src/core/data.jl): gamma = 1.4, G = 0.6,
-    T = 288.15 K, r = 1.4 -> W = 482 007.715 J/kg, P = 4.863824 MW."""
+    """GasModels.jl proxy (lanl-ansi/GasModels.jl commit 36cbbdfc038371d6bc2ea7a3b075e72b8cc8d580,
+    src/core/data.jl ``_calc_compressor_work``), by hand (docs/validation.md §1.5):
+    gamma = 1.4, G = 0.6, T = 288.15 K, r = 1.4 -> W = 286.76 / 0.6 * 288.15 * 1.4 / 0.4
+    = 482 007.715 J/kg, m_e = 0.4 / 2.8 = 0.1428571, (1.4^2)^m_e = 1.1009076,
+    P = 100 * 482 007.715 * 0.1009076 = 4.863824 MW."""
     p = float(gasmodels_power_proxy(M, P2 / P1, T1, 0.6, 1.4))
     assert p / 1e6 == pytest.approx(4.863824, rel=REL)
     m_exp = 0.4 / 2.8

@@ -1,7 +1,10 @@
 """Tests of gasunion.physics.friction.
 
-Reference numbers: /work/shared/validation/analytic.md sec. 2 (Example A, computed by
-/work/shared/validation/scripts/analytic_cases.py, output analytic_cases.out).
+Reference numbers: hand calculations for Example A (D 0.5 m, k 0.05 mm, mu 1.1e-5 Pa s),
+written out with every intermediate number in docs/validation.md §1.2; formulas from the
+publications cited in gasunion.physics.friction (Nikuradse 1933, Colebrook 1939, Hofer 1973,
+Weymouth 1912). The STANET variant's reference lambda is pandapipes' own result, shipped in
+tests/data/pandapipes_stanet/gas_one_pipe1_n/res_pipe_pandapipes.csv.
 """
 
 from __future__ import annotations
@@ -29,33 +32,40 @@ REL = 1e-4
 D, K, MU = 0.5, 0.05e-3, 1.1e-5  # Example A pipe: D 0.5 m, k 0.05 mm, mu 1.1e-5 Pa s
 
 
-# ------------------------------------------------------------------ analytic.md Example A
+# ------------------------------------------------------------------ Example A (validation.md §1.2)
 def test_reynolds_example_a() -> None:
-    """analytic.md sec. 2 table: Re = 4 m/(pi D mu) = 1.2915e7 (Nikuradse, m = 55.7882 kg/s),
-    1.2837e7 (Colebrook, m = 55.4507 kg/s), 1.2984e7 (Weymouth, m = 56.0880 kg/s);
-    sign of the flow must not matter."""
+    """docs/validation.md §1.2: Re = 4 m/(pi D mu) with pi D mu = pi * 0.5 * 1.1e-5
+    = 1.727876e-5 m Pa s: 4 * 55.7882 / 1.727876e-5 = 1.2915e7 (Nikuradse flow),
+    4 * 55.4507 / 1.727876e-5 = 1.2837e7 (Colebrook), 4 * 56.0880 / 1.727876e-5 = 1.2984e7
+    (Weymouth); sign of the flow must not matter."""
     re = reynolds(np.array([55.7882, -55.4507, 56.0880]), D, MU)
     assert re == pytest.approx([1.2915e7, 1.2837e7, 1.2984e7], rel=REL)
 
 
 def test_lambda_nikuradse_example_a() -> None:
-    """analytic.md sec. 2: Nikuradse lambda = (2 log10(3.7 D/k))^-2 = 0.011980
-    (D 0.5 m, k 0.05 mm)."""
+    """By hand: Nikuradse lambda = (2 log10(3.7 D/k))^-2, 3.7 * 0.5 / 5e-5 = 37 000,
+    log10(37 000) = 4.568202, lambda = 1 / 9.136403^2 = 0.011980 (D 0.5 m, k 0.05 mm)."""
     assert float(lambda_nikuradse(D, K)) == pytest.approx(0.011980, rel=REL)
 
 
 def test_lambda_weymouth_example_a() -> None:
-    """analytic.md sec. 2: Weymouth lambda = 0.009407 / D^(1/3) = 0.011852 for D = 0.5 m."""
+    """By hand: Weymouth lambda = 0.009407 / D^(1/3) = 0.009407 / 0.7937005 = 0.011852 for
+    D = 0.5 m."""
     assert float(lambda_weymouth(D)) == pytest.approx(0.011852, rel=REL)
 
 
 def test_lambda_colebrook_example_a() -> None:
-    """analytic.md sec. 2: Colebrook-White lambda = 0.012126 at the coupled Re = 1.2837e7."""
+    """Colebrook-White lambda = 0.012126 at the coupled Re = 1.2837e7; by hand
+    (docs/validation.md §1.2): with lambda = 0.01212606, sqrt(lambda) = 0.110118,
+    2.51 / (1.2837e7 * 0.110118) = 1.7757e-6, + k/(3.7 D) = 2.7027e-5 -> 2.8803e-5,
+    -2 log10(2.8803e-5) = 9.08113 = 1/sqrt(0.01212606)."""
     assert float(lambda_colebrook(1.2837e7, D, K)) == pytest.approx(0.012126, rel=REL)
 
 
 def test_lambda_hofer_example_a() -> None:
-    """analytic.md sec. 2: "Hofer lambda at the Colebrook Re: 0.012155" (Re = 1.2837e7)."""
+    """Hofer lambda at the Colebrook Re = 1.2837e7, by hand (docs/validation.md §1.2):
+    log10(Re/7) = 6.263357, 4.518 / Re * 6.263357 = 2.2044e-6, k/(3.71 D) = 2.6954e-5,
+    sum 2.9159e-5, log10 = -4.535233, lambda = 1 / (2 * 4.535233)^2 = 0.012155."""
     assert float(lambda_hofer(1.2837e7, D, K)) == pytest.approx(0.012155, rel=REL)
 
 
@@ -239,7 +249,9 @@ def test_stanet_variants_match_pandapipes_formulas() -> None:
     """STANET/pandapipes laws (pandapipes 0.16 pf/derivative_toolbox.py):
     Nikuradse lambda = 64/Re + (2 lg(D/k) + 1.14)^-2; hand check for gas_one_pipe1 (D 89 mm,
     k 0.2 mm, Re 2.238445e6): 64/Re = 2.85912e-5, 2 lg(445) + 1.14 = 6.436786 ->
-    0.0241359 + 0.0000286 = 0.0241645 (pandapipes reports lambda = 0.024165 for that pipe).
+    0.0241359 + 0.0000286 = 0.0241645 (pandapipes 0.16.0 reports lambda = 0.0241649 and
+    Re = 2.238445e6 for that pipe: tests/data/pandapipes_stanet/gas_one_pipe1_n/
+    res_pipe_pandapipes.csv, columns ``lambda``, ``reynolds``).
     Colebrook with 3.71: residual of 1/sqrt(l) + 2 lg(2.51/(Re sqrt(l)) + k/(3.71 D)) is 0."""
     from gasunion.physics.friction import friction_factor, friction_term
 

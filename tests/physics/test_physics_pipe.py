@@ -1,8 +1,12 @@
 """Tests of gasunion.physics.pipe (closed forms for one pipe).
 
-Reference numbers: /work/shared/validation/analytic.md sec. 2 (Examples A-D; computed by
-scripts/analytic_cases.py, output scripts/analytic_cases.out; Example D is pandapipes'
-analytic case, src/pandapipes/test/data/gas_sections_an.csv, see pandapipes.md sec. 2).
+Reference numbers: hand calculations with eqs. (1) and (2) of docs/validation.md §1.1
+(exact integrals of the isothermal steady momentum balance; Koch et al. (eds.), *Evaluating
+Gas Network Capacities*, SIAM 2015, Ch. 2; Menon, *Gas Pipeline Hydraulics*, CRC 2005, Ch. 2),
+written out with every intermediate number in docs/validation.md §1.2 (Example A), §1.3
+(Examples B, C) and §1.4 (Example D). Examples A-C are made up for this project; Example D is
+pandapipes' analytic case (e2nIEE/pandapipes commit 5b52494e3f3d1ca29d6cdb89eb8653f449f41d43,
+src/pandapipes/test/data/gas_sections_an.csv).
 """
 
 from __future__ import annotations
@@ -33,7 +37,7 @@ from gasunion.physics.pipe import (
 )
 
 REL = 1e-4
-# Example A data (analytic.md sec. 2)
+# Example A data (docs/validation.md §1.2)
 L, D, K_ROUGH = 100e3, 0.5, 0.05e-3
 P1, P2 = 70e5, 50e5
 T, Z, MU = 288.15, 0.9, 1.1e-5
@@ -43,8 +47,10 @@ AREA = math.pi * D**2 / 4
 
 
 def test_intermediate_values_example_a() -> None:
-    """analytic.md sec. 2: R_s = 478.4597 J/(kg K), A = 0.196350 m^2, c^2 = 124 081.35 m^2/s^2,
-    rho_n = 0.77530 kg/Nm^3 (M = 0.6 * 28.9626 g/mol)."""
+    """By hand (docs/validation.md §1.2): M = 0.6 * 28.9626 = 17.37756 g/mol,
+    R_s = 8.314462618 / 0.01737756 = 478.4597 J/(kg K), A = pi 0.5^2 / 4 = 0.196350 m^2,
+    c^2 = 0.9 * 478.4597 * 288.15 = 124 081.35 m^2/s^2,
+    rho_n = 101325 * 0.01737756 / (8.314462618 * 273.15) = 0.77530 kg/Nm^3."""
     r_s = GAS.r_specific
     area = math.pi * D**2 / 4
     assert r_s == pytest.approx(478.4597, rel=REL)
@@ -54,8 +60,11 @@ def test_intermediate_values_example_a() -> None:
 
 
 def test_example_a_nikuradse() -> None:
-    """analytic.md sec. 2, Example A, Nikuradse: m = 55.7882 kg/s, Q_n = 259.045 1000 Nm^3/h,
-    v_in = 5.036 m/s (printed to 3 decimals: tolerance also half a unit of the last digit);
+    """Example A, Nikuradse, by hand (docs/validation.md §1.2): lambda = (2 log10(37 000))^-2
+    = 0.0119798, K = lambda c^2 L / (D A^2) = 0.0119798 * 6.436900e11 = 7.711275e9,
+    m = sqrt(2.4e13 / 7.711275e9) = 55.7882 kg/s, Q_n = 3.6 * 55.7882 / 0.775300
+    = 259.045 1000 Nm^3/h, v_in = m / (rho_in A) = 55.7882 / (56.4146 * 0.1963495) = 5.036 m/s
+    (printed to 3 decimals: tolerance also half a unit of the last digit);
     GasModels-style w = 1/K = 1.296802e-10 kg^2 s^-2 Pa^-2."""
     lam = lambda_nikuradse(D, K_ROUGH)
     m = float(mass_flow_from_pressures(P1, P2, lam, L, D, Z, RS, T))
@@ -68,8 +77,10 @@ def test_example_a_nikuradse() -> None:
 
 
 def test_example_a_weymouth() -> None:
-    """analytic.md sec. 2, Example A, Weymouth lambda: m = 56.0880 kg/s, Q_n = 260.437,
-    v_in = 5.063 m/s."""
+    """Example A, Weymouth lambda, by hand (docs/validation.md §1.2): lambda = 0.009407 /
+    0.5^(1/3) = 0.0118521, K = 7.629063e9, m = sqrt(2.4e13 / K) = 56.0880 kg/s,
+    Q_n = 3.6 * 56.0880 / 0.775300 = 260.437, v_in = 56.0880 / (56.4146 * 0.1963495)
+    = 5.063 m/s."""
     m = float(mass_flow_from_pressures(P1, P2, lambda_weymouth(D), L, D, Z, RS, T))
     assert m == pytest.approx(56.0880, rel=REL)
     assert GAS.knm3_h_from_kg_s(m) == pytest.approx(260.437, rel=REL)
@@ -77,8 +88,10 @@ def test_example_a_weymouth() -> None:
 
 
 def test_example_a_colebrook_coupled() -> None:
-    """analytic.md sec. 2, Example A, Colebrook-White coupled with Re(m): lambda = 0.012126,
-    m = 55.4507 kg/s, Re = 1.2837e7, Q_n = 257.478, v_in = 5.006 m/s. Solved here as
+    """Example A, Colebrook-White coupled with Re(m): lambda = 0.012126, m = 55.4507 kg/s,
+    Re = 1.2837e7, Q_n = 257.478, v_in = 5.006 m/s (fixed-point iteration written out by hand
+    in docs/validation.md §1.2: Re 1.291487e7 -> lambda 0.0121252 -> m 55.4527; Re 1.283720e7
+    -> 0.0121261 -> 55.4508; Re 1.283674e7 -> 0.0121261 -> 55.4507). Solved here as
     p1^2 - p2^2 = (Z R_s T L/(D A^2)) * phi(m), phi = lambda(Re(m)) m|m| (friction_term)."""
     k1 = float(pipe_resistance(1.0, L, D, Z, RS, T))
 
@@ -97,15 +110,18 @@ def test_example_a_colebrook_coupled() -> None:
 
 
 def test_example_b_outlet_pressure() -> None:
-    """analytic.md sec. 2, Example B: m = 50 kg/s, p_in = 70 bar, Nikuradse ->
+    """Example B, by hand (docs/validation.md §1.3): m = 50 kg/s, p_in = 70 bar, Nikuradse
+    K = 7.711275e9 -> p_out^2 = 4.9e13 - 7.711275e9 * 2500 = 2.972181e13 Pa^2,
     p_out = 54.51771 bar."""
     p = float(outlet_pressure(P1, 50.0, lambda_nikuradse(D, K_ROUGH), L, D, Z, RS, T))
     assert p / 1e5 == pytest.approx(54.51771, rel=REL)
 
 
 def test_example_c_inclined() -> None:
-    """analytic.md sec. 2, Example C (eq. 2, g = 9.81 m/s^2 as in the script): m of Example A
-    Nikuradse, dh = +500 m -> s = 0.079061, p_out = 47.11625 bar (vs 50 bar horizontal)."""
+    """Example C, by hand (docs/validation.md §1.3, eq. 2, g = 9.81 m/s^2): m of Example A
+    Nikuradse (K m^2 = 2.4e13 Pa^2), dh = +500 m -> s = 2 * 9.81 * 500 / 124 081.35 = 0.079061,
+    p_out^2 = e^-s 4.9e13 - 2.4e13 (1 - e^-s)/s = 4.527519e13 - 2.307578e13,
+    p_out = 47.11625 bar (vs 50 bar horizontal)."""
     lam = lambda_nikuradse(D, K_ROUGH)
     m = mass_flow_from_pressures(P1, P2, lam, L, D, Z, RS, T)
     s = float(elevation_factor(500.0, Z, RS, T, g=9.81))
@@ -118,9 +134,13 @@ def test_example_c_inclined() -> None:
 
 
 def test_example_d_pandapipes_profile() -> None:
-    """analytic.md sec. 2, Example D (pandapipes gas_sections_an.csv): D 0.2091 m, lambda 0.02455,
-    p_in 51 bar, T 285.15 K, rho_n 0.8275, Q_n 12.5 Nm^3/s (m = rho_n Q_n), Z R_s =
-    p_n/(rho_n T_n) -> p(1 km) 49.647064, p(6 km) 42.237255, p(12 km) 31.096165 bar."""
+    """Example D: pandapipes' analytic profile (e2nIEE/pandapipes commit
+    5b52494e3f3d1ca29d6cdb89eb8653f449f41d43, src/pandapipes/test/data/gas_sections_an.csv,
+    column p1): D 0.2091 m, lambda 0.02455,
+    p_in 51 bar, T 285.15 K, rho_n 0.8275, Q_n 12.5 Nm^3/s (m = rho_n Q_n = 10.34375 kg/s),
+    Z R_s = p_n/(rho_n T_n) -> p(1 km) 49.647064, p(6 km) 42.237255, p(12 km) 31.096165 bar.
+    Hand check (docs/validation.md §1.4): c^2 = 127 826.47 m^2/s^2, lambda c^2 m^2/(D A^2) =
+    1.361690e9 Pa^2/m, p(x)^2 = 2.601e13 - 1.361690e9 x."""
     rs = 101325.0 / (0.8275 * 273.15)
     m = 0.8275 * 12.5
     x = np.array([1e3, 6e3, 12e3])
@@ -130,7 +150,7 @@ def test_example_d_pandapipes_profile() -> None:
 
 def test_inclined_closed_form_vs_ode() -> None:
     """Eq. (2) vs numerical integration of dp/dx = -lambda c^2 m|m|/(2 D A^2 p) - g sin(theta) p/c^2
-    (momentum balance of analytic.md sec. 1, rho = p/c^2), for uphill and downhill flow."""
+    (momentum balance of docs/validation.md §1.1, rho = p/c^2), for uphill and downhill flow."""
     lam = float(lambda_nikuradse(D, K_ROUGH))
     c2 = Z * RS * T
     for dh, m in ((500.0, 55.0), (-800.0, 40.0), (300.0, -20.0)):

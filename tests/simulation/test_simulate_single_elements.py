@@ -1,9 +1,11 @@
 """The network simulator against hand-checkable closed forms (one element at a time).
 
-Reference numbers: ``shared/validation/analytic.md`` (computed by
-``scripts/analytic_cases.py``; eqs. (1)-(2) there are the exact integrals of the isothermal
-steady momentum balance, Koch et al. 2015 ch. 2) and pandapipes' analytic test CSV
-``gas_sections_an.csv`` (e2nIEE/pandapipes, BSD-3).
+Reference numbers: hand calculations written out with every intermediate number in
+docs/validation.md §1 (eqs. (1)-(2) of §1.1 are the exact integrals of the isothermal steady
+momentum balance, Koch et al. (eds.), *Evaluating Gas Network Capacities*, SIAM 2015, Ch. 2;
+Examples A-C in §1.2-1.3, the compressor in §1.5) and pandapipes' analytic test CSV
+``src/pandapipes/test/data/gas_sections_an.csv`` (e2nIEE/pandapipes commit
+5b52494e3f3d1ca29d6cdb89eb8653f449f41d43, BSD-3; hand check in §1.4).
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ Z_CONST = 0.9
 
 
 def gas_example_a() -> GasProperties:
-    """Gas of analytic.md example A with Z = 0.9 folded into the molar mass.
+    """Gas of Example A (docs/validation.md §1.2) with Z = 0.9 folded into the molar mass.
 
     The laws only use ``c^2 = Z R_s T``; with ``z="ideal"`` and ``M' = M / 0.9`` we get
     ``c^2 = R T / M' = 0.9 R T / M`` exactly (M = 0.6 * 28.9626 g/mol).
@@ -51,41 +53,49 @@ def one_pipe(p_in: float, p_out: float | None = None, mdot: float | None = None,
     [("nikuradse", 55.7882), ("colebrook", 55.4507), ("weymouth", 56.0880)],
 )
 def test_example_a_flow_from_pressures(friction: str, expected: float) -> None:
-    """analytic.md example A: L 100 km, D 0.5 m, k 0.05 mm, 70 -> 50 bar, T 288.15 K, SG 0.6,
-    Z 0.9, mu 1.1e-5 Pa s: mdot = 55.7882 (Nikuradse), 55.4507 (Colebrook-White, coupled with
-    Re), 56.0880 kg/s (Weymouth lambda = 0.009407/D^(1/3)). Tolerance 1e-4 relative."""
+    """Example A (docs/validation.md §1.2): L 100 km, D 0.5 m, k 0.05 mm, 70 -> 50 bar,
+    T 288.15 K, SG 0.6, Z 0.9, mu 1.1e-5 Pa s. By hand, mdot = sqrt(2.4e13 Pa^2 / K) with
+    K = lambda * 6.436900e11: lambda 0.0119798 -> 55.7882 (Nikuradse), 0.0121261 -> 55.4507
+    (Colebrook-White, iterated with Re), 0.0118521 -> 56.0880 kg/s (Weymouth
+    lambda = 0.009407/D^(1/3)). Tolerance 1e-4 relative."""
     res = gu.simulate(one_pipe(70.0, p_out=50.0), friction=friction, z="ideal")
     mdot = res.pipes.at["P", "mass_flow_kg_s"]
     assert mdot == pytest.approx(expected, rel=1e-4)
     # the slack elements carry exactly that flow (conservation)
     assert res.sources.at["S", "mass_flow_kg_s"] == pytest.approx(mdot, rel=1e-9)
     assert res.sinks.at["D", "mass_flow_kg_s"] == pytest.approx(mdot, rel=1e-9)
-    # inlet velocity 5.036 m/s (Nikuradse row of analytic.md)
+    # inlet velocity 55.7882 / (56.4146 kg/m3 * 0.1963495 m2) = 5.036 m/s and
+    # Re = 4 * 55.7882 / (pi * 0.5 * 1.1e-5) = 1.2915e7 (docs/validation.md §1.2)
     if friction == "nikuradse":
         assert res.pipes.at["P", "velocity_from_m_s"] == pytest.approx(5.036, rel=2e-4)
         assert res.pipes.at["P", "reynolds"] == pytest.approx(1.2915e7, rel=1e-4)
 
 
 def test_example_b_pressure_from_flow() -> None:
-    """analytic.md example B: mdot = 50 kg/s, p_in = 70 bar, Nikuradse -> p_out = 54.51771 bar."""
+    """Example B (docs/validation.md §1.3): mdot = 50 kg/s, p_in = 70 bar, Nikuradse
+    K = 7.711275e9 -> p_out^2 = 4.9e13 - 7.711275e9 * 2500 = 2.972181e13 Pa^2,
+    p_out = 54.51771 bar."""
     res = gu.simulate(one_pipe(70.0, mdot=50.0), friction="nikuradse", z="ideal")
     assert res.junctions.at["out", "p_bar"] == pytest.approx(54.51771, rel=1e-4)
     assert res.sources.at["S", "mass_flow_kg_s"] == pytest.approx(50.0, rel=1e-9)
 
 
 def test_example_c_inclined_pipe() -> None:
-    """analytic.md example C (eq. 2): mdot 55.7882 kg/s, height gain +500 m -> p_out
-    47.11625 bar (the script uses g = 9.81; gasunion uses 9.80665, which moves p_out by
-    3e-5 relative, inside the 1e-4 tolerance)."""
+    """Example C (docs/validation.md §1.3, eq. 2): mdot 55.7882 kg/s, height gain +500 m,
+    s = 2 g dh / c^2 = 0.0790610 -> p_out^2 = e^-s 4.9e13 - 2.4e13 (1 - e^-s)/s
+    = 2.219941e13 Pa^2, p_out = 47.11625 bar with g = 9.81; gasunion uses g = 9.80665, which
+    gives 47.11722 bar (2.1e-5 relative, inside the 1e-4 tolerance)."""
     res = gu.simulate(one_pipe(70.0, mdot=55.7882, dh=500.0), friction="nikuradse", z="ideal")
     assert res.junctions.at["out", "p_bar"] == pytest.approx(47.11625, rel=1e-4)
 
 
 def test_example_d_pandapipes_sections() -> None:
-    """pandapipes' analytic case (pandapipes.md section 2 / analytic.md example D): D 0.2091 m,
-    fixed lambda 0.02455, 12 x 1 km, p_in 51 bar abs, T 285.15 K, rho_n 0.8275 kg/m3,
-    Q_n 12.5 Nm3/s -> p(1 km) 49.647064, p(6 km) 42.237255, p(12 km) 31.096165 bar.
-    The gas is ideal with M = rho_n R T_n / p_n so that c^2 = p_n T / (rho_n T_n)."""
+    """pandapipes' analytic case (pandapipes commit 5b52494e3f3d1ca29d6cdb89eb8653f449f41d43,
+    src/pandapipes/test/data/gas_sections_an.csv, column p1; hand check in
+    docs/validation.md §1.4): D 0.2091 m, fixed lambda 0.02455, 12 x 1 km, p_in 51 bar abs,
+    T 285.15 K, rho_n 0.8275 kg/m3, Q_n 12.5 Nm3/s -> p(1 km) 49.647064, p(6 km) 42.237255,
+    p(12 km) 31.096165 bar. The gas is ideal with M = rho_n R T_n / p_n so that
+    c^2 = p_n T / (rho_n T_n)."""
     rho_n = 0.8275
     m_kg_kmol = rho_n * 8.314462618 * 273.15 / 101325.0 * 1e3
     net = Network("sections", gas=GasProperties(molar_mass_kg_kmol=m_kg_kmol,
@@ -104,10 +114,12 @@ def test_example_d_pandapipes_sections() -> None:
 
 
 def test_papay_pipe_matches_closed_form_at_mean_pressure() -> None:
-    """With Papay Z the solver uses Z at the mean pressure p_m = 2/3 (p1 + p2 - p1 p2/(p1+p2)).
-    Hand check: for 70 -> 50 bar, p_m = 60.5556 bar; Papay with GasLib pseudo-critical data
-    (45.929 bar, 188.55 K) at T 288.15 K gives Z(p_m) from the formula below, and
-    mdot = sqrt((p1^2 - p2^2) D A^2 / (lambda Z R_s T L)) (eq. 1)."""
+    """With Papay Z the solver uses Z at the mean pressure p_m = 2/3 (p1 + p2 - p1 p2/(p1+p2))
+    (Menon 2005, Ch. 2). Reference computed independently in the test from the closed forms
+    (not from gasunion): for 70 -> 50 bar, p_m = 60.5556 bar; Papay (docs/validation.md §1.6)
+    with the GasLib pseudo-critical data (45.9293457336 bar, 188.549758911 K, as in
+    tests/data/gaslib/GasLib-Integration/GasLib-Integration.net) at T 288.15 K gives Z(p_m),
+    and mdot = sqrt((p1^2 - p2^2) D A^2 / (lambda Z R_s T L)) (eq. 1)."""
     gas = GasProperties(molar_mass_kg_kmol=0.6 * M_AIR, temperature_k=T, viscosity_pa_s=1.1e-5)
     net = one_pipe(70.0, p_out=50.0)
     net.gas = gas
@@ -134,8 +146,10 @@ def compressor_net(fuel_model: str = "none", fuel_share: float = 0.0) -> Network
 
 
 def test_compressor_ratio_and_power() -> None:
-    """analytic.md section 4: mdot 100 kg/s, 50 -> 70 bar (r = 1.4), T 288.15 K, R_s 478.4597,
-    Z 0.9, kappa 1.3, eta_is 0.8: H_is = 43 413.60 J/kg, P = 5.426700 MW."""
+    """docs/validation.md §1.5: mdot 100 kg/s, 50 -> 70 bar (r = 1.4), T 288.15 K,
+    R_s 478.4597, Z 0.9, kappa 1.3, eta_is 0.8: by hand H_is = 124 081.35 * 1.3/0.3
+    * (1.4^(0.3/1.3) - 1) = 124 081.35 * 4.333333 * 0.0807416 = 43 413.60 J/kg,
+    P = 100 * 43 413.60 / 0.8 = 5.426700 MW. (p_to_bar and ratio are the imposed set-point.)"""
     res = gu.simulate(compressor_net(), z="ideal")
     c = res.compressors.loc["K"]
     assert c["p_to_bar"] == pytest.approx(70.0, rel=1e-12)
@@ -154,8 +168,10 @@ def test_compressor_fuel_share_is_conserved() -> None:
 
 
 def test_compressor_fuel_from_power() -> None:
-    """Gas-driven: fuel = P / (eta_drive * H), H = H_s / rho_n per kg. With P = 5.4267 MW,
-    eta_drive 0.35, H_s 36.4543670654 MJ/m3 and rho_n = p_n M / (R T_n) of the gas."""
+    """Gas-driven: fuel = P / (eta_drive * H), H = H_s / rho_n per kg. With P = 5.4267 MW
+    (docs/validation.md §1.5), eta_drive 0.35, H_s 36.4543670654 MJ/m3 (the GasProperties
+    default: the calorificValue of the GasLib sources, e.g. tests/data/gaslib/GasLib-11/
+    GasLib-11.net) and rho_n = p_n M / (R T_n) of the gas."""
     net = compressor_net("power")
     res = gu.simulate(net, z="ideal")
     g = net.gas
@@ -192,8 +208,9 @@ def test_regulator_holds_outlet_pressure_and_valves() -> None:
 
 
 def test_resistor_drag_and_fixed_loss() -> None:
-    """Drag resistor: p_i^2 - p_j^2 = zeta Z R_s T q|q| / A^2 (Darcy-Weisbach at the mean
-    density); fixed-loss resistor: p_i - p_j = 1 bar in flow direction."""
+    """Drag resistor: p_i^2 - p_j^2 = zeta Z R_s T q|q| / A^2 (Darcy-Weisbach dp = zeta rho
+    v^2/2 at the mean density, Koch et al. 2015, Ch. 2), computed in the test from that closed
+    form; fixed-loss resistor: p_i - p_j = 1 bar in flow direction."""
     net = Network("resistors", gas=gas_example_a())
     net.add("junctions", ["a", "b", "c"])
     net.add("sources", "S", junction="a", p_set_bar=60.0)
@@ -210,8 +227,10 @@ def test_resistor_drag_and_fixed_loss() -> None:
 
 
 def test_impossible_demand_is_diagnosed() -> None:
-    """2000 kg/s through one 500 mm, 100 km pipe from 70 bar would need p_out^2 < 0
-    (eq. 1: K q^2 = 1.0e3 bar^2 per (10 kg/s)^2 ...): the error names the junction."""
+    """2000 kg/s through one 500 mm, 100 km pipe from 70 bar would need p_out^2 < 0: by hand
+    (eq. 1, docs/validation.md §1.2) K = lambda c^2 L/(D A^2) ~ 0.012 * 6.4369e11 = 7.7e9
+    Pa^2 s^2/kg^2 (77 bar^2 per (10 kg/s)^2), so K q^2 ~ 7.7e9 * 2000^2 = 3.1e16 Pa^2
+    = 3.1e6 bar^2 >> p_in^2 = 4900 bar^2. The error names the junction."""
     with pytest.raises(gu.SimulationError) as info:
         gu.simulate(one_pipe(70.0, mdot=2000.0), z="ideal")
     err = info.value
@@ -252,18 +271,22 @@ def test_invalid_network_reports_validation_errors() -> None:
 
 
 def test_zero_resistance_loops_are_opened() -> None:
-    """Two short pipes in parallel: the flow split is undetermined (any split satisfies
-    p_a = p_b); the solver sends it through one, says so, and conserves mass."""
-    net = Network("parallel short pipes", gas=gas_example_a())
-    net.add("junctions", ["a", "b", "c"])
+    """A loop of short pipes a -> b, a -> x -> b: the flow split is undetermined (any split
+    satisfies p_a = p_x = p_b); the solver sends it one way, says so, and conserves mass.
+    (Two short pipes *in parallel* between the same junctions are units of one element and
+    share the flow equally, see tests/simulation/test_local_laws.py.)"""
+    net = Network("loop of short pipes", gas=gas_example_a())
+    net.add("junctions", ["a", "b", "c", "x"])
     net.add("sources", "S", junction="a", p_set_bar=60.0)
     net.add("sinks", "D", junction="c", mass_flow_kg_s=10.0)
-    net.add("short_pipes", ["s1", "s2"], from_junction="a", to_junction="b")
+    net.add("short_pipes", ["s1", "s2", "s3"], from_junction=["a", "a", "x"],
+            to_junction=["b", "x", "b"])
     net.add("pipes", "P", from_junction="b", to_junction="c", length_km=10.0, diameter_mm=300.0)
     res = gu.simulate(net, z="ideal")
     q = res.short_pipes["mass_flow_kg_s"]
-    assert q.sum() == pytest.approx(10.0, rel=1e-12)
-    assert sorted(q.round(12)) == [0.0, 10.0]
+    assert q["s1"] + q["s3"] == pytest.approx(10.0, rel=1e-12)  # mass balance at b
+    assert q["s2"] == pytest.approx(q["s3"], abs=1e-12)  # and at x
+    assert sorted([round(q["s1"], 12), round(q["s2"], 12)]) == [0.0, 10.0]
     assert any("undetermined" in a for a in res.summary["assumptions"])
     # a short pipe between two different fixed pressures is a contradiction
     net2 = Network("contradiction", gas=gas_example_a())

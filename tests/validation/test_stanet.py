@@ -1,6 +1,6 @@
 """STANET reference cases shipped with pandapipes: gasunion against the commercial simulator.
 
-Reference: pandapipes (e2nIEE/pandapipes, commit 5b52494e, BSD-3),
+Reference: pandapipes (e2nIEE/pandapipes, commit 5b52494e3f3d1ca29d6cdb89eb8653f449f41d43, BSD-3),
 ``src/pandapipes/test/stanet_comparison/test_gas_stanet.py``; STANET pressures/velocities are
 stored in the network JSONs (``junction.p_stanet`` [bar gauge], ``pipe.v_stanet`` [m/s]); copies
 of the tables are in ``tests/data/pandapipes_stanet/`` (see its README.md). Measures and

@@ -1,7 +1,8 @@
 """Reader for GasLib XML instances (``.net`` network, ``.scn`` scenario, ``.cs`` stations).
 
-GasLib (gaslib.zib.de) describes a network in three XML files; see
-``shared/validation/gaslib.md`` for the format. :func:`read_gaslib` maps them onto a
+GasLib (gaslib.zib.de) describes a network in three XML files (format: Schmidt et al. 2017,
+*Data* 2(4):40, and the XML schemas ``Gas.xsd``, ``Scenario.xsd``, ``CompressorStations.xsd``
+named in the files' headers). :func:`read_gaslib` maps them onto a
 :class:`~gasunion.network.Network`:
 
 * every node (``source``, ``sink``, ``innode``) becomes a ``junctions`` row; a source also gets a

@@ -1,7 +1,7 @@
 """Reader for GasModels.jl's matgas format (``.m`` files).
 
-A matgas file (GasModels.jl ``docs/src/data-format.md``, ``src/io/matgas.jl``; summary in
-``shared/validation/gasmodels.md`` §2) is MATLAB-like::
+A matgas file (GasModels.jl, lanl-ansi/GasModels.jl commit 36cbbdfc,
+``docs/src/data-format.md`` and ``src/io/matgas.jl``) is MATLAB-like::
 
     function mgc = case_name
     mgc.gas_specific_gravity = 0.6;          % scalar globals

@@ -344,10 +344,13 @@ def _check_topology(net: Network, rep: ValidationReport) -> None:
         return
     slack, regs = pressure_anchors(net)
     # conflicting set-points on one junction
-    dup_reg = regs["to_junction"][regs["to_junction"].duplicated(keep=False)]
+    # (parallel units of one station -- same type, inlet and set-point -- are one regulator)
+    distinct = regs.drop_duplicates(["component", "from_junction", "to_junction", "p_out_set_bar"])
+    dup_reg = distinct["to_junction"][distinct["to_junction"].duplicated(keep=False)]
     for jid in pd.unique(dup_reg):
         ids = regs.index[regs["to_junction"] == jid].tolist()
-        rep.add("error", "junctions", jid, "", f"outlet pressure regulated by several elements: {ids}")
+        rep.add("error", "junctions", jid, "", "outlet pressure regulated by several elements "
+                f"that are not parallel units with one set-point: {ids}")
     for comp_name, eid, row in ((r.component, i, r) for i, r in regs.iterrows()):
         if row.to_junction in set(slack):
             rep.add("error", comp_name, eid, "to_junction",

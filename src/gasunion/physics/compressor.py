@@ -13,7 +13,8 @@ Sources: Menon, *Gas Pipeline Hydraulics*, CRC 2005, compressor-station chapter 
 and polytropic head, power, discharge temperature); Saravanamuttoo, Rogers, Cohen, Straznicky,
 *Gas Turbine Theory*, 6th ed., Pearson 2009, Ch. 2 (polytropic efficiency); the GasModels.jl
 power proxy is from ``src/core/data.jl`` (``_calc_compressor_work``) of GasModels.jl
-(Bent, Coffrin, Sundar et al.). Reference numbers: ``/work/shared/validation/analytic.md`` sec. 4.
+(Bent, Coffrin, Sundar et al.; lanl-ansi/GasModels.jl, commit 36cbbdfc). Worked example with
+every number: ``docs/validation.md`` §1.5.
 """
 
 from __future__ import annotations
@@ -56,7 +57,7 @@ def isentropic_head(
     """Isentropic head ``H_is = Z R_s T_in kappa/(kappa-1) ((p_out/p_in)^((kappa-1)/kappa) - 1)``.
 
     Units: p [Pa], T [K], R_s [J/(kg K)] -> H_is [J/kg]. Source: Menon (2005), compressor
-    chapter (adiabatic head); analytic.md sec. 4.
+    chapter (adiabatic head); worked example in docs/validation.md §1.5.
     """
     k = _f(kappa)
     e = (k - 1.0) / k
@@ -168,7 +169,8 @@ def gasmodels_power_proxy(
 
     ``W = 286.76 / G * T * gamma/(gamma-1)`` [J/kg], ``m_e = (gamma-1)/(2 gamma)``,
     r = pressure ratio [-], G = specific gravity [-], T [K], m [kg/s] (no efficiency, Z = 1).
-    Source: GasModels.jl ``src/core/data.jl`` (``_calc_compressor_work``); analytic.md sec. 4.
+    Source: GasModels.jl ``src/core/data.jl`` (``_calc_compressor_work``); worked example in
+    docs/validation.md §1.5.
     """
     g = _f(gamma)
     w = GASMODELS_WORK_CONSTANT / _f(specific_gravity) * _f(t_k) * g / (g - 1.0)

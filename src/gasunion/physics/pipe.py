@@ -1,13 +1,13 @@
 """Closed-form steady isothermal gas flow in one pipe (for tests and documentation).
 
 Steady, isothermal, 1-D momentum balance with the kinetic (inertia) term neglected and Darcy
-friction factor lambda (``/work/shared/validation/analytic.md`` section 1; Koch et al. (eds.),
+friction factor lambda (derivation in ``docs/validation.md`` §1.1; Koch et al. (eds.),
 *Evaluating Gas Network Capacities*, SIAM 2015, Ch. 2; Menon, *Gas Pipeline Hydraulics*,
 CRC 2005, Ch. 2):
 
     dp/dx = -lambda rho v|v| / (2 D) - rho g sin(theta),   rho = p / (Z R_s T),   m = rho v A.
 
-For constant Z, T, lambda and slope it integrates exactly to (analytic.md eqs. (1), (2))
+For constant Z, T, lambda and slope it integrates exactly to (docs/validation.md §1.1)
 
     horizontal:  p_in^2 - p_out^2 = K m|m|,                K = lambda Z R_s T L / (D A^2)   (1)
     inclined:    p_out^2 = e^{-s} p_in^2 - K m|m| (1 - e^{-s}) / s,  s = 2 g dh / (Z R_s T)  (2)
@@ -69,7 +69,7 @@ def pipe_resistance(
     """Pipe resistance ``K = lambda Z R_s T L / (D A^2) = 16 lambda Z R_s T L / (pi^2 D^5)``.
 
     Units: [Pa^2 s^2 / kg^2]; ``p_in^2 - p_out^2 = K m|m|`` for a horizontal pipe
-    (analytic.md eq. (1); GasModels' Weymouth resistance is ``w = 1/K``).
+    (docs/validation.md §1.1 eq. (1); GasModels' Weymouth resistance is ``w = 1/K``).
     """
     d = _f(d_m)
     area = math.pi * d**2 / 4.0
@@ -87,8 +87,8 @@ def elevation_factor(
 ) -> FloatArray:
     """Elevation factor ``s = 2 g dh / (Z R_s T)`` [-] (dh = h_out - h_in [m], g [m/s^2]).
 
-    Source: integration of the hydrostatic term with ``rho = p/(Z R_s T)`` (analytic.md eq. (2);
-    Menon 2005, Ch. 2, elevation-adjusted flow equation).
+    Source: integration of the hydrostatic term with ``rho = p/(Z R_s T)`` (docs/validation.md
+    §1.1 eq. (2); Menon 2005, Ch. 2, elevation-adjusted flow equation).
     """
     return np.asarray(2.0 * g * _f(dh_m) / (_f(z) * _f(r_s) * _f(t_k)), dtype=np.float64)
 
@@ -118,7 +118,7 @@ def outlet_pressure(
     """Outlet pressure [Pa] from inlet pressure [Pa] and mass flow [kg/s] (fixed lambda, Z).
 
     ``p_out = sqrt(e^{-s} p_in^2 - K m|m| (1 - e^{-s})/s)`` with K from :func:`pipe_resistance`
-    and s from :func:`elevation_factor` (analytic.md eq. (2); eq. (1) for dh = 0).
+    and s from :func:`elevation_factor` (docs/validation.md §1.1 eq. (2); eq. (1) for dh = 0).
     Raises ValueError if the right-hand side is negative (flow not feasible for p_in).
     """
     k = pipe_resistance(lam, length_m, d_m, z, r_s, t_k)
@@ -147,7 +147,8 @@ def mass_flow_from_pressures(
 ) -> FloatArray:
     """Mass flow [kg/s] (positive from inlet to outlet) from both end pressures [Pa].
 
-    Inverting analytic.md eq. (2): ``m|m| = (e^{-s} p_in^2 - p_out^2) / (K (1 - e^{-s})/s)``,
+    Inverting eq. (2) of docs/validation.md §1.1:
+    ``m|m| = (e^{-s} p_in^2 - p_out^2) / (K (1 - e^{-s})/s)``,
     ``m = sign(q) sqrt(|q|)``; for dh = 0 this is eq. (1), ``m = sign sqrt((p_in^2-p_out^2)/K)``
     (the Weymouth form ``f = sqrt(w (p_in^2 - p_out^2))`` of GasModels.jl with ``w = 1/K``).
     """

@@ -1,11 +1,12 @@
-"""Steady-state gas-flow simulation (Newton–Raphson on nodal pressures and branch flows)."""
+"""Steady-state gas-flow simulation (Newton–Raphson on nodal pressures and branch flows).
 
-from gasunion.simulation.steady import (
-    FRICTION_MODELS,
-    Z_MODELS,
-    SimulationError,
-    SimulationResult,
-    simulate,
-)
+* :func:`simulate` — one network, one steady state;
+* :class:`Simulator` — prepared once, solved many times with set-point changes;
+* :func:`sweep` — many scenarios (in process or on a Dask cluster).
+"""
 
-__all__ = ["FRICTION_MODELS", "Z_MODELS", "SimulationError", "SimulationResult", "simulate"]
+from gasunion.simulation.prepared import FRICTION_MODELS, Simulator
+from gasunion.simulation.results import SimulationError, SimulationResult
+from gasunion.simulation.steady import simulate
+
+__all__ = ["FRICTION_MODELS", "SimulationError", "SimulationResult", "Simulator", "simulate"]

@@ -17,24 +17,19 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from gasunion.errors import GasunionError
 from gasunion.network import BRANCHES, Network
 from gasunion.network.validation import islands, reference_candidates
 
-# branch laws
-PIPE = 0  #: e^{-s} pi_i - pi_j - K(Z) * phi(q) = 0  (pipes and drag resistors)
-EQUAL = 1  #: pi_i - pi_j = 0 (short pipes, open valves, bypass, open regulators)
-RATIO = 2  #: pi_j - r^2 pi_i = 0 (compressor with fixed ratio)
-POUT = 3  #: pi_j - p_set^2 = 0 (regulator / compressor with outlet set-point)
-PLOSS = 4  #: p_i - p_j - dp * tanh(q / eps) = 0 (resistor with fixed pressure loss)
-CLOSED = 5  #: q = 0 (closed valves, compressors off, closed regulators)
+from gasunion.simulation.laws import CLOSED, EQUAL, PIPE, PLOSS, POUT, RATIO
+from gasunion.simulation.topology import (
+    SimulationSetupError,
+    check_pressure_links,
+    group_parallel_units,
+    open_zero_resistance_loops,
+)
 
-LAW_NAMES = {PIPE: "pipe", EQUAL: "equal", RATIO: "ratio", POUT: "p_out", PLOSS: "p_loss",
-             CLOSED: "closed"}
-
-
-class SimulationSetupError(GasunionError, ValueError):
-    """The network cannot be turned into a well-posed steady-state problem."""
+__all__ = ["CLOSED", "EQUAL", "PIPE", "PLOSS", "POUT", "RATIO", "SimModel",
+           "SimulationSetupError", "build_model"]
 
 
 @dataclass
@@ -63,6 +58,9 @@ class SimModel:
     ratio: np.ndarray  #: ratio set-point (RATIO)
     p_set_bar: np.ndarray  #: outlet set-point (POUT)
     dp_loss_bar: np.ndarray  #: fixed loss (PLOSS)
+    law_set: np.ndarray  #: law set by the element's mode (before loops are opened)
+    unit_rep: np.ndarray  #: branch carrying the total flow of this branch's parallel group
+    unit_share: np.ndarray  #: share of that total flow (1 if not in a parallel group)
     # compressors (indices into the branch arrays) and their fuel data
     comp_branch: np.ndarray
     comp_fuel_node: np.ndarray
@@ -162,7 +160,7 @@ def build_model(net: Network, slack: str = "auto") -> SimModel:
     # ---------------------------------------------------------------- branches
     parts: dict[str, list[np.ndarray]] = {key: [] for key in (
         "component", "id", "row", "law", "fr", "to", "L", "D", "k", "lam", "zeta", "ratio", "pset",
-        "dp")}
+        "dp", "pmax", "fmax")}
 
     def push(comp: str, a: _Active, law: np.ndarray, **cols: np.ndarray) -> None:
         cnt = len(a)
@@ -175,8 +173,9 @@ def build_model(net: Network, slack: str = "auto") -> SimModel:
         nan = np.full(cnt, np.nan)
         for key, default in (("L", nan), ("D", nan), ("k", nan), ("lam", nan),
                              ("zeta", np.zeros(cnt)), ("ratio", nan), ("pset", nan),
-                             ("dp", nan)):
+                             ("dp", nan), ("pmax", nan)):
             parts[key].append(cols.get(key, default))
+        parts["fmax"].append(a.num("mass_flow_max_kg_s"))
 
     for comp in BRANCHES:
         a = _Active(net[comp])
@@ -217,7 +216,8 @@ def build_model(net: Network, slack: str = "auto") -> SimModel:
             mode = a.arr("mode").astype(str)
             law = np.select([mode == "ratio", mode == "p_out", mode == "bypass"],
                             [RATIO, POUT, EQUAL], CLOSED)
-            push(comp, a, law, ratio=a.num("ratio_set"), pset=a.num("p_out_set_bar"))
+            push(comp, a, law, ratio=a.num("ratio_set"), pset=a.num("p_out_set_bar"),
+                 pmax=a.num("power_max_mw"))
 
     def cat(key: str, dtype: Any = float) -> np.ndarray:
         return np.concatenate(parts[key]) if parts[key] else np.zeros(0, dtype=dtype)
@@ -309,9 +309,14 @@ def build_model(net: Network, slack: str = "auto") -> SimModel:
 
     branch_id = cat("id", object)
     ratio_arr = cat("ratio")
-    _check_pressure_links(law, fr, to, ratio_arr, fixed, p_fixed, jid, component, branch_id)
-    _open_zero_resistance_loops(law, fr, to, fixed, p_fixed, jid, component, branch_id,
-                                assumptions)
+    pset_arr = cat("pset")
+    law_set = law.copy()
+    check_pressure_links(law, fr, to, ratio_arr, fixed, p_fixed, jid, component, branch_id)
+    unit_rep, unit_share = group_parallel_units(
+        law, fr, to, np.where(law == RATIO, ratio_arr, pset_arr), component, branch_id,
+        cat("pmax"), cat("fmax"), assumptions)
+    open_zero_resistance_loops(law, fr, to, fixed, p_fixed, jid, component, branch_id,
+                               assumptions)
     dh = heights[to] - heights[fr] if len(law) else np.zeros(0)
     return SimModel(
         junction_ids=jid,
@@ -332,8 +337,11 @@ def build_model(net: Network, slack: str = "auto") -> SimModel:
         lam_fixed=cat("lam"),
         zeta=cat("zeta"),
         dh_m=dh,
-        ratio=cat("ratio"),
-        p_set_bar=cat("pset"),
+        ratio=ratio_arr,
+        p_set_bar=pset_arr,
+        law_set=law_set,
+        unit_rep=unit_rep,
+        unit_share=unit_share,
         dp_loss_bar=cat("dp"),
         comp_branch=comp_branch,
         comp_fuel_node=fuel_node,
@@ -345,104 +353,3 @@ def build_model(net: Network, slack: str = "auto") -> SimModel:
         slack_elements=pd.DataFrame(slack_rows, columns=["component", "id", "node"]),
         assumptions=assumptions,
     )
-
-
-def _check_pressure_links(
-    law: np.ndarray, fr: np.ndarray, to: np.ndarray, ratio: np.ndarray, fixed: np.ndarray,
-    p_fixed: np.ndarray, jid: pd.Index, comp: np.ndarray, ids: np.ndarray,
-) -> None:
-    """Raise if elements that impose a pressure relation (``pi_j = pi_i`` for zero-resistance
-    links, ``pi_j = r^2 pi_i`` for compressors at a fixed ratio) contradict each other around a
-    loop or between junctions whose pressures are fixed. Union-find on ``log pi`` with offsets;
-    fixed junctions hang on one ground node at their ``log pi``.
-    """
-    links = np.flatnonzero((law == EQUAL) | (law == RATIO))
-    if not len(links):
-        return
-    n = len(fixed)
-    ground = n
-    parent = np.arange(n + 1)
-    pot = np.zeros(n + 1)  # log(pi_x) - log(pi_root)
-
-    def find(a: int) -> tuple[int, float]:
-        path = []
-        while parent[a] != a:
-            path.append(a)
-            a = int(parent[a])
-        # compress: accumulate offsets from the root downwards
-        acc = 0.0
-        for x in reversed(path):
-            acc += pot[x]
-            pot[x] = acc
-            parent[x] = a
-        return a, (pot[path[0]] if path else 0.0)
-
-    def node(j: int) -> tuple[int, float]:
-        if fixed[j] and np.isfinite(p_fixed[j]):
-            return ground, 2.0 * np.log(p_fixed[j])
-        return j, 0.0
-
-    for b in links:
-        (i, oi), (j, oj) = node(int(fr[b])), node(int(to[b]))
-        w = 0.0 if law[b] == EQUAL else 2.0 * np.log(ratio[b])  # log pi_to - log pi_from
-        ri, pi_ = find(i)
-        rj, pj = find(j)
-        # log pi_from = oi + pi_ + log(root_i); log pi_to = oj + pj + log(root_j)
-        if ri == rj:
-            if abs((oj + pj) - (oi + pi_) - w) > 1e-9:
-                pair = f"junctions {jid[fr[b]]!r} and {jid[to[b]]!r}"
-                what = (f"joins {pair} without resistance" if law[b] == EQUAL
-                        else f"imposes the pressure ratio {ratio[b]:g} between {pair}")
-                raise SimulationSetupError(
-                    f"{comp[b]}[{ids[b]!r}] {what}, but their pressures are already fixed "
-                    "otherwise (set-points, or a loop of zero-resistance elements and "
-                    "fixed-ratio compressors)"
-                )
-        else:
-            parent[rj] = ri
-            pot[rj] = (oi + pi_) + w - (oj + pj)
-
-
-def _open_zero_resistance_loops(
-    law: np.ndarray, fr: np.ndarray, to: np.ndarray, fixed: np.ndarray, p_fixed: np.ndarray,
-    jid: pd.Index, comp: np.ndarray, ids: np.ndarray, assumptions: list[str],
-) -> None:
-    """Elements whose law does not depend on their own flow (short pipes, open valves, bypasses,
-    open regulators, compressors at a fixed ratio or outlet pressure) that close a loop of such
-    elements — or join two pressure-fixed junctions — carry an undetermined flow (any split
-    satisfies the laws), which makes the Jacobian singular. One valid solution sends nothing
-    through them: their law becomes ``q = 0`` (modified in place, recorded). Contradictory
-    pressure relations are rejected before, by :func:`_check_pressure_links`.
-    """
-    eq = np.flatnonzero((law == EQUAL) | (law == RATIO) | (law == POUT))
-    if not len(eq):
-        return
-    parent = np.arange(len(fixed) + 1)
-    ground = len(fixed)  # all pressure-fixed junctions hang on one node
-
-    def find(a: int) -> int:
-        while parent[a] != a:
-            parent[a] = parent[parent[a]]
-            a = int(parent[a])
-        return a
-
-    def node(j: int) -> int:
-        return ground if fixed[j] and np.isfinite(p_fixed[j]) else j
-
-    opened = []
-    for b in eq:
-        i, j = int(fr[b]), int(to[b])
-        ri, rj = find(node(i)), find(node(j))
-        if ri == rj:
-            law[b] = CLOSED
-            opened.append(f"{comp[b]}[{ids[b]!r}]")
-        else:
-            parent[ri] = rj
-    if opened:
-        shown = ", ".join(opened[:10]) + (" ..." if len(opened) > 10 else "")
-        assumptions.append(
-            f"{len(opened)} element(s) without flow-dependent law (short pipes, open valves, "
-            f"bypasses, regulators, compressors) close a loop of such elements or join "
-            f"pressure-fixed junctions: the flow split is undetermined, they are taken to carry "
-            f"no flow ({shown})"
-        )

@@ -47,6 +47,10 @@ from gasunion.simulation.model import CLOSED, EQUAL, PIPE, PLOSS, POUT, RATIO, S
 
 _PI_FLOOR = 1e-6  # bar^2: pressures are evaluated at sqrt(max(pi, floor)) inside Z and laws
 _PA2_PER_BAR2 = 1e10
+#: fixed-lambda and loss-coefficient terms: q|q| ~ q sqrt(q^2 + eps^2), eps = flow at this Re
+RE_SMOOTH = 10.0
+#: a fixed-loss law is refined until |q| >= LOSS_SATURATION * eps (tanh(8) = 1 - 2.3e-7)
+LOSS_SATURATION = 8.0
 
 
 @dataclass
@@ -100,15 +104,6 @@ class Kernel:
         self.col_pi = np.full(n, -1)
         self.col_pi[self.free_nodes] = np.arange(self.nf)
         self.nx = self.nf + nb
-        self.pi_fixed = np.where(m.fixed, m.p_fixed_bar**2, 0.0)
-        self.pi_fixed = np.where(np.isfinite(self.pi_fixed), self.pi_fixed, 0.0)
-        # scales
-        self.flow_scale = max(float(np.abs(m.injection_kg_s).sum()) / 2.0, 1.0)
-        pref = np.concatenate([m.p_fixed_bar[np.isfinite(m.p_fixed_bar)],
-                               m.p_set_bar[np.isfinite(m.p_set_bar)]])
-        self.p_ref = float(pref.max()) if len(pref) else 50.0
-        self.pi_scale = self.p_ref**2
-        self.eps_q = 1e-6 * self.flow_scale  # regularisation of q|q| for fixed-lambda terms
         # branch groups
         law = m.law
         self.ip = np.flatnonzero(law == PIPE)
@@ -118,6 +113,9 @@ class Kernel:
         self.il = np.flatnonzero(law == PLOSS)
         self.ic = np.flatnonzero(law == CLOSED)
         ip = self.ip
+        # q|q| of fixed-lambda pipes and of loss coefficients is smoothed as q sqrt(q^2 + eps^2)
+        # with eps = the flow at Re = RE_SMOOTH of the element (independent of the network)
+        self.eps_q = RE_SMOOTH * math.pi * np.nan_to_num(m.diameter_m[ip], nan=1.0) * mu / 4
         self.area = math.pi * m.diameter_m[ip] ** 2 / 4.0
         self.l_over_d = np.where(m.length_m[ip] > 0, m.length_m[ip] / m.diameter_m[ip], 0.0)
         self.has_len = self.l_over_d > 0
@@ -128,10 +126,7 @@ class Kernel:
         self.k_law = m.roughness_m[ip][self.use_law]
         self.zeta = m.zeta[ip]
         self.dh = m.dh_m[ip]
-        self.ratio2 = m.ratio[self.ir] ** 2
-        self.pset2 = m.p_set_bar[self.io] ** 2
-        self.dp = m.dp_loss_bar[self.il]
-        self.eps_loss = 1e-4 * self.flow_scale
+        self._loss_bridges: np.ndarray | None = None
         # ---- incidence of the balance rows (nf x nb): -1 at the from-, +1 at the to-junction
         fr, to = m.fr, m.to
         b = np.arange(nb)
@@ -141,23 +136,117 @@ class Kernel:
         cols_bal = np.concatenate([b[ffree], b[tfree]])
         vals_bal = np.concatenate([-np.ones(ffree.sum()), np.ones(tfree.sum())])
         self.B = sp.csr_matrix((vals_bal, (rows_bal, cols_bal)), shape=(self.nf, nb))
+        self._order: np.ndarray | None = None  #: fill-reducing order, found at the first LU
+        self._lu: spla.SuperLU | None = None  #: last factorisation (for chord steps)
+        self.factorizations = 0
+        self.set_values(m)
+        self._build_reduced_pattern()
+        # compressor fuel
+        self.fuel = np.zeros(len(m.comp_branch))
+
+    def set_values(self, m: SimModel) -> None:
+        """Adopt the set-points of ``m`` (fixed pressures, injections, ratios, outlet pressures,
+        fixed losses), which must have this kernel's structure (same fixed junctions and laws):
+        recomputes the scales, keeps the pattern and fill-reducing order of the linear system.
+        """
+        self.m = m
+        nb = m.n_branches
+        self.pi_fixed = np.where(m.fixed, m.p_fixed_bar**2, 0.0)
+        self.pi_fixed = np.where(np.isfinite(self.pi_fixed), self.pi_fixed, 0.0)
+        self.flow_scale = max(float(np.abs(m.injection_kg_s).sum()) / 2.0, 1.0)
+        pref = np.concatenate([m.p_fixed_bar[np.isfinite(m.p_fixed_bar)],
+                               m.p_set_bar[np.isfinite(m.p_set_bar)]])
+        self.p_ref = float(pref.max()) if len(pref) else 50.0
+        self.pi_scale = self.p_ref**2
+        self.ratio2 = m.ratio[self.ir] ** 2
+        self.pset2 = m.p_set_bar[self.io] ** 2
+        self.dp = m.dp_loss_bar[self.il]
+        #: smoothing width of each fixed-loss law [kg/s]; narrowed by :func:`solve` until the
+        #: flow is at least LOSS_SATURATION widths or the width reaches ``eps_loss_min``
+        self.eps_loss = np.full(len(self.il), self.flow_scale)
+        self.eps_loss_min = 0.1 * self.opt.tol * self.flow_scale
         self.inj_free = m.injection_kg_s[self.free_nodes]
         self.fscale = np.concatenate([np.full(self.nf, self.flow_scale), np.full(nb, self.pi_scale)])
         self.fscale[self.nf + self.ic] = self.flow_scale
         self.fscale[self.nf + self.il] = self.p_ref  # fixed-loss laws are in bar, not bar^2
         self.xscale = np.concatenate([np.full(self.nf, self.pi_scale), np.full(nb, self.flow_scale)])
-        self._order: np.ndarray | None = None  #: fill-reducing order, found at the first LU
-        self._lu: spla.SuperLU | None = None  #: last factorisation (for chord steps)
-        self.factorizations = 0
-        self._build_reduced_pattern()
-        # compressor fuel
         self.fuel = np.zeros(len(m.comp_branch))
+        self._lu = None
+        if hasattr(self, "_pat_rows"):
+            self._set_scaling()
+
+    def _set_scaling(self) -> None:
+        """Row/column scaling of the reduced matrix: balance rows / flow_scale, kept-law rows
+        / their residual scale; pi columns * pi_scale, kept-flow columns * flow_scale."""
+        nf, kk = self.nf, self.kept
+        rs = np.concatenate([np.full(nf, self.flow_scale), self.fscale[nf + kk]])
+        cs = np.concatenate([np.full(nf, self.pi_scale), np.full(len(kk), self.flow_scale)])
+        self._rscale, self._cscale = rs, cs
+        self._entry_scale = cs[self._pat_cols] / rs[self._pat_rows]
 
     # ------------------------------------------------------------------ helpers
     def pi_all(self, x: np.ndarray) -> np.ndarray:
         pi = self.pi_fixed.copy()
         pi[self.free_nodes] = x[: self.nf]
         return pi
+
+    def loss_bridges(self) -> np.ndarray:
+        """Whether each fixed-loss branch is a bridge: removing it separates its ends (all
+        pressure-fixed junctions count as one node), so that its flow follows from the mass
+        balance alone. Computed once per kernel."""
+        if self._loss_bridges is None:
+            from scipy.sparse.csgraph import connected_components
+
+            m = self.m
+            n = m.n_nodes
+            node = np.where(m.fixed, n, np.arange(n))
+            open_ = m.law != CLOSED
+            out = np.zeros(len(self.il), bool)
+            for pos, b in enumerate(self.il):
+                keep = open_.copy()
+                keep[b] = False
+                g = sp.coo_matrix((np.ones(int(keep.sum())), (node[m.fr[keep]], node[m.to[keep]])),
+                                  shape=(n + 1, n + 1))
+                _, lab = connected_components(g, directed=False)
+                out[pos] = lab[node[m.fr[b]]] != lab[node[m.to[b]]]
+            self._loss_bridges = out
+        return self._loss_bridges
+
+    def smoothing_notes(self, x: np.ndarray) -> list[str]:
+        """The smoothings of non-smooth laws that this network uses, each with its error bound
+        at the solution ``x`` (for ``summary["assumptions"]``)."""
+        notes = []
+        m = self.m
+        if len(self.il):
+            q = np.abs(x[self.nf + self.il])
+            zero = q < LOSS_SATURATION * self.eps_loss
+            text = (f"{len(self.il)} fixed-loss resistor(s): the loss dp sign(q) is taken as "
+                    f"dp tanh(q/eps) with eps narrowed per resistor until |q| >= "
+                    f"{LOSS_SATURATION:g} eps, where the loss is within "
+                    f"{1 - math.tanh(LOSS_SATURATION):.1e} (relative) of its set value")
+            if zero.any():
+                ids = ", ".join(repr(i) for i in m.branch_id[self.il[zero]][:5])
+                text += (f"; {int(zero.sum())} carry a flow below "
+                         f"{LOSS_SATURATION * self.eps_loss_min:.1e} kg/s (a tenth of the "
+                         f"mass-balance tolerance: numerically zero) with a pressure difference "
+                         f"below their set loss ({ids})")
+            notes.append(text)
+        smooth = self.use_fixed | (self.zeta > 0)
+        if smooth.any():
+            r22, r6 = math.sqrt(1 / 2e-3), math.sqrt(1 / 2e-6)
+            notes.append(
+                f"{int(smooth.sum())} pipe(s) with a fixed friction_factor or loss coefficient, "
+                f"or drag resistor(s): q|q| is taken as q sqrt(q^2 + eps^2) with eps the flow at "
+                f"Re = {RE_SMOOTH:g} of the element (at most {self.eps_q[smooth].max():.2g} "
+                f"kg/s): the friction term is within 1e-3 (relative) of q|q| for "
+                f"Re > {RE_SMOOTH * r22:.0f} and within 1e-6 for Re > {RE_SMOOTH * r6:.0f}")
+        return notes
+
+    def unit_flows(self, q: np.ndarray) -> np.ndarray:
+        """Flow of every branch [kg/s] with the total of each group of parallel units split by
+        its load-sharing rule (``q`` as solved: the group's first unit carries the total)."""
+        m = self.m
+        return q[m.unit_rep] * m.unit_share
 
     def compressor_head(self, pi: np.ndarray, kappa: float) -> tuple[np.ndarray, np.ndarray]:
         """Isentropic head [J/kg] of each compressor (``m.comp_branch`` order) at squared
@@ -169,7 +258,7 @@ class Kernel:
         ratio = np.maximum(p_out / p_in, 1.0)
         z_in = self.z_model.z(p_in * 1e5)
         head = isentropic_head(p_in * 1e5, p_in * ratio * 1e5, self.t_k, z_in, self.r_s, kappa)
-        active = (m.law[cb] != EQUAL) & (m.law[cb] != CLOSED)
+        active = (m.law_set[cb] != EQUAL) & (m.law_set[cb] != CLOSED)
         return np.where(active, head, 0.0), active
 
     def fuel_kg_s(self, pi: np.ndarray, q: np.ndarray, lhv_j_kg: float, kappa: float) -> np.ndarray:
@@ -177,7 +266,7 @@ class Kernel:
         m = self.m
         if not len(m.comp_branch):
             return np.zeros(0)
-        qc = np.maximum(q[m.comp_branch], 0.0)
+        qc = np.maximum(self.unit_flows(q)[m.comp_branch], 0.0)
         head, active = self.compressor_head(pi, kappa)
         power_w = qc * head / m.comp_eta
         fuel = np.where(
@@ -240,7 +329,7 @@ class Kernel:
                     dphi[u] = self.l_over_d[u] * dph
                 uf = self.use_fixed
                 if uf.any():
-                    rq = np.sqrt(qp[uf] ** 2 + self.eps_q**2)
+                    rq = np.sqrt(qp[uf] ** 2 + self.eps_q[uf] ** 2)
                     lam = self.lam_fixed[uf] * self.l_over_d[uf]
                     phi[uf] = lam * qp[uf] * rq
                     dphi[uf] = lam * (rq + qp[uf] ** 2 / rq)
@@ -287,10 +376,7 @@ class Kernel:
             R[il] = p[fr[il]] - p[to[il]] - self.dp * t
             d_i[il] = dp_dpi[fr[il]]
             d_j[il] = -dp_dpi[to[il]]
-            # in the Picard start-up the loss is taken at the sign of the current flow
-            # (a steep tanh slope at q = 0 would throw the first pressures far off)
-            if picard_qabs is None:
-                d_q[il] = -self.dp * (1.0 - t**2) / self.eps_loss
+            d_q[il] = -self.dp * (1.0 - t**2) / self.eps_loss
         # ---- closed
         ic = self.ic
         R[ic] = q[ic]
@@ -345,12 +431,8 @@ class Kernel:
         add(krow, krow, "k_dq", np.ones(nk, bool))
         rows = np.concatenate(pieces_r) if pieces_r else np.zeros(0, int)
         cols = np.concatenate(pieces_c) if pieces_c else np.zeros(0, int)
-        # row/column scaling of R: balance rows / flow_scale, kept-law rows / their fscale;
-        # pi columns * pi_scale, kept-flow columns * flow_scale
-        rs = np.concatenate([np.full(nf, self.flow_scale), self.fscale[nf + kk]])
-        cs = np.concatenate([np.full(nf, self.pi_scale), np.full(nk, self.flow_scale)])
-        self._rscale, self._cscale = rs, cs
-        self._entry_scale = cs[cols] / rs[rows]
+        self._pat_rows, self._pat_cols = rows, cols
+        self._set_scaling()
         if self._order is not None:  # symmetric permutation: new index = position in order
             pos = np.empty(self.n_red, dtype=np.int64)
             pos[self._order] = np.arange(self.n_red)
@@ -469,52 +551,103 @@ def initial_guess(k: Kernel) -> np.ndarray:
 
 
 def solve(k: Kernel, lhv_j_kg: float, kappa: float,
-          progress: Callable[[int, float], None] | None = None) -> NewtonState:
-    """Run Picard start-up steps then damped Newton to convergence (or ``max_iter``)."""
-    opt = k.opt
-    x = initial_guess(k)
-    st = NewtonState(x=x)
+          progress: Callable[[int, float], None] | None = None,
+          x0: np.ndarray | None = None) -> NewtonState:
+    """Solve the network equations: Picard start-up steps (skipped when a start ``x0`` is
+    given, e.g. a previous solution), damped Newton to convergence, then the fixed-loss
+    refinement (see :func:`refine_loss_smoothing`)."""
+    st = NewtonState(x=initial_guess(k) if x0 is None else np.array(x0, dtype=float))
     t0 = time.perf_counter()
     if k.nx == 0:
         st.converged = True
         st.residual_norm = 0.0
         return st
+    if x0 is None:
+        _picard(k, st)
+    _newton(k, st, lhv_j_kg, kappa, progress)
+    for _ in range(30):  # each round narrows the smoothing at least 100-fold
+        if not (st.converged and refine_loss_smoothing(k, st.x)):
+            break
+        _newton(k, st, lhv_j_kg, kappa, progress, refactor_first=True)
+    st.solve_time_s = time.perf_counter() - t0
+    return st
 
-    def step(F: np.ndarray, d: Derivatives, refactor: bool = True) -> np.ndarray | None:
-        try:
-            dx, t_lu = k.newton_step(F, d, refactor=refactor)
-        except RuntimeError as exc:  # SuperLU: exactly singular
-            st.message = f"singular Jacobian ({exc})"
-            return None
-        st.lu_time_s += t_lu
-        if not np.all(np.isfinite(dx)):
-            st.message = "non-finite Newton step (singular Jacobian)"
-            return None
-        return dx
 
-    # ---- Picard start-up: linearise q|q| around |q| of the previous solve
+def refine_loss_smoothing(k: Kernel, x: np.ndarray) -> bool:
+    """Narrow the smoothing of fixed-loss laws whose flow is not yet saturated.
+
+    The law ``p_i - p_j = dp tanh(q / eps)`` gives the set loss within
+    ``1 - tanh(LOSS_SATURATION) = 2.3e-7`` (relative) once ``|q| >= LOSS_SATURATION * eps``.
+    Each resistor whose flow is below that gets ``eps`` at most 1/100 of its old value and
+    at most ``|q| / 10`` (but not below ``k.eps_loss_min``, a tenth of the mass-balance
+    tolerance: flows below it are numerically zero); a flow inside the old smoothing band is
+    scaled with it. Modifies ``k.eps_loss`` and ``x`` in place; returns whether anything
+    changed (then the equations must be solved again).
+    """
+    if not len(k.il):
+        return False
+    eps = k.eps_loss
+    q = x[k.nf + k.il]
+    need = (np.abs(q) < LOSS_SATURATION * eps) & (eps > k.eps_loss_min)
+    if not need.any():
+        return False
+    new = np.maximum(k.eps_loss_min, np.minimum(eps / 100.0, np.abs(q) / 10.0))
+    new = np.where(need, new, eps)
+    # a flow inside the band is set by the law itself where the resistor lies on a loop (it
+    # follows the band), but by the mass balance where it is a bridge (it stays)
+    inside = need & (np.abs(q) < eps) & ~k.loss_bridges()
+    x[k.nf + k.il[inside]] = q[inside] * new[inside] / eps[inside]
+    k.eps_loss = new
+    return True
+
+
+def _step(k: Kernel, st: NewtonState, F: np.ndarray, d: Derivatives,
+          refactor: bool = True) -> np.ndarray | None:
+    try:
+        dx, t_lu = k.newton_step(F, d, refactor=refactor)
+    except RuntimeError as exc:  # SuperLU: exactly singular
+        st.message = f"singular Jacobian ({exc})"
+        return None
+    st.lu_time_s += t_lu
+    if not np.all(np.isfinite(dx)):
+        st.message = "non-finite Newton step (singular Jacobian)"
+        return None
+    return dx
+
+
+def _picard(k: Kernel, st: NewtonState) -> None:
+    """Linearised start-up solves: ``q|q|`` linearised around ``|q|`` of the previous solve."""
+    x = st.x
     qabs = np.full(k.m.n_branches, k.flow_scale * 0.1)
-    for _ in range(opt.picard_steps):
+    for _ in range(k.opt.picard_steps):
         F, d = k.evaluate(x, picard_qabs=qabs)
         assert d is not None
-        dx = step(F, d)
+        dx = _step(k, st, F, d)
         if dx is None:
             break
         x = x + dx
         qabs = np.abs(x[k.nf:]) + 1e-3 * k.flow_scale
         st.iterations += 1
-    # ---- Newton
+    st.x = x
+
+
+def _newton(k: Kernel, st: NewtonState, lhv_j_kg: float, kappa: float,
+            progress: Callable[[int, float], None] | None, refactor_first: bool = False) -> None:
+    """Damped Newton from ``st.x`` until the scaled residual is below ``tol`` (updates ``st``)."""
+    opt = k.opt
+    x = st.x
     k.fuel = k.fuel_kg_s(k.pi_all(x), x[k.nf:], lhv_j_kg, kappa)
     F, d = k.evaluate(x)
     norm = k.scaled_norm(F)
     st.history.append(norm)
-    chord_ok = True
-    for _it in range(opt.max_iter if not st.message else 0):
+    chord_ok = not refactor_first
+    budget = max(opt.max_iter - st.iterations, 0) if not st.message else 0
+    for _it in range(budget):
         if norm <= opt.tol:
             break
         assert d is not None
         chord = chord_ok and norm < opt.chord_below
-        dx = step(F, d, refactor=not chord)
+        dx = _step(k, st, F, d, refactor=not chord)
         if dx is None:
             break
         # damped step: backtrack until the scaled residual decreases
@@ -541,5 +674,3 @@ def solve(k: Kernel, lhv_j_kg: float, kappa: float,
     st.converged = bool(norm <= opt.tol)
     st.x = x
     st.residual_norm = norm
-    st.solve_time_s = time.perf_counter() - t0
-    return st
