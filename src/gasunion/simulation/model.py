@@ -19,7 +19,6 @@ import pandas as pd
 
 from gasunion.network import BRANCHES, Network
 from gasunion.network.validation import islands, reference_candidates
-
 from gasunion.simulation.laws import CLOSED, EQUAL, PIPE, PLOSS, POUT, RATIO
 from gasunion.simulation.topology import (
     SimulationSetupError,

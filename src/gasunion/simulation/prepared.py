@@ -362,23 +362,23 @@ class Simulator:
             case.x_last = st.x.copy()
             case.eps_last = k.eps_loss.copy()
         summary = self._summary(case, view, st, state)
-        err = None
+        failure: SimulationError | None = None
         if not st.converged:
             msg = (f"not converged after {st.iterations} iterations (scaled residual "
                    f"{st.residual_norm:.3g} > tol {self.options.tol:g})"
                    f"{': ' + st.message if st.message else ''}; elements with the largest "
                    "residuals:")
             summary["message"] = msg
-            err = SimulationError("not_converged", msg, largest_residuals(k, st.x))
+            failure = SimulationError("not_converged", msg, largest_residuals(k, st.x))
         else:
             bad = infeasibilities(k, st.x)
             summary["feasible"] = not len(bad)
             if len(bad):
                 msg = "physically impossible steady state:"
                 summary["message"] = msg
-                err = SimulationError("infeasible", msg, bad)
-        summary["ok"] = err is None
-        return Outcome(case, view, st, state, summary, err)
+                failure = SimulationError("infeasible", msg, bad)
+        summary["ok"] = failure is None
+        return Outcome(case, view, st, state, summary, failure)
 
     def _summary(self, case: _Case, view: Network, st: NewtonState, state: State
                  ) -> dict[str, Any]:
