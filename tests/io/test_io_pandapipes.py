@@ -20,17 +20,22 @@ from gasunion.io.errors import InputFileError
 from gasunion.io.pandapipes import (
     PandapipesFluid,
     ambient_pressure_bar,
+    contract_zero_resistance,
     from_pandapipes,
     from_pandapipes_tables,
+    gas_fluid,
+    linear_z_coefficients,
     read_pandapipes_json,
     to_pandapipes,
 )
 from gasunion.network import Network
-from gasunion.physics.compressibility import make_z_model
+from gasunion.physics.compressibility import Z_METHODS, make_z_model
 from gasunion.physics.gas import GasProperties
 from gasunion.simulation.steady import simulate
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "pandapipes_stanet"
+#: the linear "AGA" formula's name ("aga" before the rename to "aga_linear")
+Z_LINEAR = "aga_linear" if "aga_linear" in Z_METHODS else "aga"
 STANET_FLUID = PandapipesFluid("STANET_fluid", norm_density_kg_m3=0.84, viscosity_pa_s=1.193e-5)
 
 
@@ -119,13 +124,13 @@ def test_linear_compressibility_mapped_exactly_to_aga() -> None:
     fluid = PandapipesFluid("lin", 0.84, 1.193e-5, z_kind="linear", z_offset=1.0,
                             z_slope_per_bar=-0.0022)
     net = from_pandapipes_tables(small_tables(), fluid)
-    assert net.meta["pandapipes"]["z"] == "aga"
+    assert net.meta["pandapipes"]["z"] == Z_LINEAR
     p_bar = np.array([1.0, 6.01325, 50.0, 101.0])
-    np.testing.assert_allclose(make_z_model("aga", net.gas).z(p_bar * 1e5), 1 - 0.0022 * p_bar,
-                               rtol=1e-13)
+    np.testing.assert_allclose(make_z_model(Z_LINEAR, net.gas).z(p_bar * 1e5),
+                               1 - 0.0022 * p_bar, rtol=1e-13)
     pos = PandapipesFluid("pos", 0.84, 1.193e-5, z_kind="linear", z_slope_per_bar=0.01)
     g = from_pandapipes_tables(small_tables(), pos).gas
-    np.testing.assert_allclose(make_z_model("aga", g).z(p_bar * 1e5), 1 + 0.01 * p_bar,
+    np.testing.assert_allclose(make_z_model(Z_LINEAR, g).z(p_bar * 1e5), 1 + 0.01 * p_bar,
                                rtol=1e-13)
     other = PandapipesFluid("tab", 0.84, 1.193e-5, z_kind="other")
     n3 = from_pandapipes_tables(small_tables(), other)
@@ -219,13 +224,13 @@ def test_from_pandapipes_library_fluid_and_results_agree() -> None:
     assert net.gas.rho_n == pytest.approx(rho_n)
     assert net.gas.viscosity_pa_s == pytest.approx(float(pnet.fluid.get_viscosity(285.0)))
     assert net.gas.calorific_value_mj_m3 == pytest.approx(14.62197 * 3.6 * rho_n)
-    assert net.meta["pandapipes"]["z"] == "aga"  # hgas: Z = 1 - 0.0022 p
+    assert net.meta["pandapipes"]["z"] == Z_LINEAR  # hgas: Z = 1 - 0.0022 p
     assert net.sources.loc["ext_grid_0", "p_set_bar"] == 10.0 + 1.01325
     assert net.sources.loc["source_0", "mass_flow_kg_s"] == 0.1
     # same physics as pandapipes up to the friction law: pandapipes' Colebrook has k/(3.71 D),
     # gasunion's k/(3.7 D) (4e-5 here; 6e-6 with pandapipes' law, see tests/validation)
     pp.pipeflow(pnet, mode="hydraulics", friction_model="colebrook", tol_p=1e-9, tol_m=1e-9)
-    res = simulate(net, friction="colebrook", z="aga")
+    res = simulate(net, friction="colebrook", z=Z_LINEAR)
     p_pp = pnet.res_junction["p_bar"].to_numpy() + ambient_pressure_bar(pnet.junction.height_m)
     np.testing.assert_allclose(res.junctions["p_bar"].to_numpy(), p_pp, rtol=1e-4)
     np.testing.assert_allclose(res.pipes["velocity_m_s"].to_numpy(),
@@ -347,6 +352,93 @@ def test_export_compressor_ratio_and_library_fluid() -> None:
     assert row["name"] == "K" and row["pressure_ratio"] == 1.3
     back = from_pandapipes(out)
     assert back.compressors.set_index("name").loc["K", "ratio_set"] == 1.3
+
+
+def test_linear_z_coefficients() -> None:
+    gas = GasProperties(temperature_k=288.15, p_pc_bar=46.0, t_pc_k=193.0)
+    assert linear_z_coefficients("ideal", gas) == (1.0, 0.0)
+    offset, slope = linear_z_coefficients(Z_LINEAR, gas)
+    # Z = 1 + (0.257 - 0.533 T_pc/T) p/p_pc (Koch et al. 2015, eq. 2.5): slope per bar
+    assert offset == pytest.approx(1.0, abs=1e-15)
+    assert slope == pytest.approx((0.257 - 0.533 * 193.0 / 288.15) / 46.0, rel=1e-12)
+    with pytest.raises(NotImplementedError, match="not linear"):
+        linear_z_coefficients("papay", gas)
+
+
+def test_export_linear_compressibility_fluid() -> None:
+    _pp()
+    net = gasunion_net()
+    net.remove("control_valves", "CV")
+    out = to_pandapipes(net, z=Z_LINEAR)
+    _, slope = linear_z_coefficients(Z_LINEAR, net.gas)
+    p_bar = np.array([10.0, 50.0, 80.0])
+    np.testing.assert_allclose(out.fluid.get_compressibility(p_bar), 1.0 + slope * p_bar,
+                               rtol=1e-15)
+    np.testing.assert_allclose(out.fluid.get_der_compressibility(), slope, rtol=1e-15)
+    assert out.fluid.get_density(273.15) == pytest.approx(
+        101325.0 / (net.gas.r_specific * 273.15), rel=1e-15)
+    ideal = gas_fluid(net.gas)
+    np.testing.assert_allclose(ideal.get_compressibility(p_bar), 1.0)
+    with pytest.raises(NotImplementedError, match="not linear"):
+        to_pandapipes(net, z="papay")
+
+
+def contraction_net() -> Network:
+    """A-B pipe; B, C, D joined by a loop of zero-resistance elements; D-E pipe, E-F pipe."""
+    net = Network("loops")
+    net.add("junctions", list("ABCDEFG"))
+    net.add("sources", "S", junction="A", p_set_bar=60.0)
+    net.add("sinks", ["X", "Y"], junction=["C", "F"], mass_flow_kg_s=[5.0, 10.0])
+    net.add("pipes", ["P1", "P2", "P3", "P4"], from_junction=["A", "D", "E", "B"],
+            to_junction=["B", "E", "F", "C"], length_km=[20.0, 10.0, 5.0, 1.0],
+            diameter_mm=500.0)
+    net.add("short_pipes", "SP", from_junction="B", to_junction="C")
+    net.add("valves", ["V1", "V2"], from_junction=["C", "F"], to_junction=["D", "G"],
+            open=[True, False])
+    net.add("control_valves", "CV", from_junction="D", to_junction="B", mode="open")
+    net.add("compressors", ["K1", "K2"], from_junction=["B", "E"], to_junction=["D", "F"],
+            mode=["bypass", "off"])
+    return net
+
+
+def test_contract_zero_resistance_merges_loops() -> None:
+    net = contraction_net()
+    small, rep = contract_zero_resistance(net)
+    assert rep == {"A": "A", "B": "B", "C": "B", "D": "B", "E": "E", "F": "F", "G": "G"}
+    assert list(small.junctions.index) == ["A", "B", "E", "F", "G"]
+    # P4 joins B and C (one group): no flow, removed; the others keep their orientation
+    assert list(small.pipes.index) == ["P1", "P2", "P3"]
+    assert list(small.pipes["from_junction"]) == ["A", "B", "E"]
+    assert small.sinks.at["X", "junction"] == "B"
+    assert list(small.valves.index) == ["V2"] and list(small.compressors.index) == ["K2"]
+    assert not len(small.short_pipes) and not len(small.control_valves)
+    r0 = simulate(net, friction="nikuradse", z="ideal")
+    r1 = simulate(small, friction="nikuradse", z="ideal")
+    np.testing.assert_allclose(r0.junctions["p_bar"].to_numpy(),
+                               r1.junctions["p_bar"].reindex(list(rep.values())).to_numpy(),
+                               rtol=1e-10)
+    np.testing.assert_allclose(r0.pipes.loc[["P1", "P2", "P3"], "mass_flow_kg_s"],
+                               r1.pipes["mass_flow_kg_s"], rtol=1e-9)
+    assert r0.pipes.at["P4", "mass_flow_kg_s"] == pytest.approx(0.0, abs=1e-9)
+
+
+def test_contract_zero_resistance_refuses_what_it_cannot_merge() -> None:
+    net = contraction_net()
+    net.control_valves.loc["CV", ["mode", "p_out_set_bar"]] = ["p_out", 50.0]
+    with pytest.raises(ValueError, match=r"control_valves\['CV'\].*pressure difference"):
+        contract_zero_resistance(net)
+    net = contraction_net()
+    net.compressors.loc["K1", ["mode", "ratio_set"]] = ["ratio", 1.2]
+    with pytest.raises(ValueError, match=r"compressors\['K1'\]"):
+        contract_zero_resistance(net)
+    net = contraction_net()
+    net.junctions.loc["C", "height_m"] = 10.0
+    with pytest.raises(ValueError, match="different heights"):
+        contract_zero_resistance(net)
+    net = contraction_net()
+    net.add("sources", ["S2", "S3"], junction=["D", "C"], p_set_bar=[61.0, 62.0])
+    with pytest.raises(ValueError, match="different pressure set-points"):
+        contract_zero_resistance(net)
 
 
 # ---------------------------------------------------------------------------------- JSON files

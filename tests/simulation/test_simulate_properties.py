@@ -54,7 +54,7 @@ def junction_imbalance(net: Network, res: gu.SimulationResult) -> pd.Series:
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(net=random_network(), friction=st.sampled_from(["nikuradse", "colebrook", "hofer"]),
-       z=st.sampled_from(["ideal", "papay", "aga"]))
+       z=st.sampled_from(["ideal", "papay", "aga_linear"]))
 def test_mass_is_conserved_at_every_junction(net: Network, friction: str, z: str) -> None:
     """Kirchhoff's first law: at every junction inflow = outflow to 1e-6 of the throughput."""
     try:

@@ -20,7 +20,7 @@ why (``NIKURADSE_DIFFERS`` / ``COLEBROOK_DIFFERS``).
 
 Compressibility: ``STANET_fluid`` has ``Z = 1`` in some cases and ``Z = 1 - 0.0022 p[bar abs]``
 in the others (``fluids.csv``; STANET's ``K_stanet``). The importer maps the linear law exactly
-onto ``z="aga"``; the test simulates with the ``z`` it recommends (``net.meta["pandapipes"]["z"]``).
+onto ``z="aga_linear"``; the test simulates with the ``z`` it recommends (``net.meta["pandapipes"]["z"]``).
 """
 
 from __future__ import annotations
@@ -272,8 +272,8 @@ def test_linear_stanet_compressibility_matches_k_stanet() -> None:
 
     case = next(c for c in CASES if c.name == "gas_2eg_hnet_n")
     net, tables = net_from_csv(case)
-    assert net.meta["pandapipes"]["z"] == "aga"
+    assert net.meta["pandapipes"]["z"] == "aga_linear"
     jt = tables["junction"].dropna(subset=["p_stanet"])
     p_abs = jt["p_stanet"].to_numpy(float) + ambient_pressure_bar(jt["height_m"].to_numpy(float))
-    zmodel = make_z_model("aga", net.gas)
+    zmodel = make_z_model("aga_linear", net.gas)
     np.testing.assert_allclose(zmodel.z(p_abs * 1e5), jt["K_stanet"].to_numpy(float), atol=6e-6)

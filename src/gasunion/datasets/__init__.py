@@ -4,7 +4,8 @@
   union and its neighbours (Turkmenistan, Kyrgyzstan, Tajikistan, China), built from the
   sourced tables in ``gasunion/datasets/data/central_asia/`` (see
   ``docs/datasets/central-asia.md``), with named scenarios (:data:`SCENARIOS`) and report
-  helpers for the ``gasunion demo`` command.
+  helpers for the ``gasunion demo`` command (:func:`segment_name` gives the readable name of
+  a corridor segment).
 * :func:`gaslib` -- GasLib-11 (Schmidt et al. 2017, CC-BY 3.0), shipped in
   ``gasunion/datasets/gaslib/``.
 """
@@ -12,6 +13,7 @@
 from __future__ import annotations
 
 from importlib import resources
+from typing import TYPE_CHECKING
 
 from gasunion.datasets.central_asia import (
     SCENARIOS,
@@ -21,8 +23,11 @@ from gasunion.datasets.central_asia import (
     key_pressures,
     parties,
     reported_flow_check,
+    segment_name,
 )
-from gasunion.network import Network
+
+if TYPE_CHECKING:
+    from gasunion.network import Network
 
 __all__ = [
     "SCENARIOS",
@@ -34,6 +39,7 @@ __all__ = [
     "key_pressures",
     "parties",
     "reported_flow_check",
+    "segment_name",
 ]
 
 _GASLIB = ("GasLib-11",)

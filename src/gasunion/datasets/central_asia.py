@@ -23,6 +23,7 @@ from __future__ import annotations
 import math
 from functools import cache
 from importlib import resources
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -33,7 +34,9 @@ from gasunion.physics.constants import P_NORMAL_PA, R_UNIVERSAL, T_NORMAL_K
 from gasunion.physics.friction import friction_factor, reynolds
 from gasunion.physics.gas import GasProperties
 from gasunion.physics.pipe import pipe_resistance
-from gasunion.simulation.steady import SimulationResult
+
+if TYPE_CHECKING:
+    from gasunion.simulation import SimulationResult
 
 __all__ = [
     "SCENARIOS",
@@ -45,6 +48,7 @@ __all__ = [
     "key_pressures",
     "parties",
     "reported_flow_check",
+    "segment_name",
 ]
 
 #: Scenario name -> description (load with ``central_asia(scenario=name)``).
@@ -86,12 +90,32 @@ def defaults() -> pd.DataFrame:
     return _read("defaults").set_index("key")
 
 
+@cache
+def _default_values() -> dict[str, str]:
+    d = _read("defaults")
+    return dict(zip(d["key"], d["value"], strict=True))
+
+
 def _d(key: str) -> float:
-    return float(defaults().at[key, "value"])
+    return float(_default_values()[key])
 
 
 def _ds(key: str) -> str:
-    return str(defaults().at[key, "value"])
+    return _default_values()[key]
+
+
+# Parsed views of the shipped tables, built once per process (the report helpers run for
+# every row and segment). Shared objects: callers must not modify them.
+@cache
+def _pipelines() -> pd.DataFrame:
+    """``pipelines.csv`` indexed by row id (text columns as read)."""
+    return _read("pipelines").set_index("id")
+
+
+@cache
+def _nodes() -> pd.DataFrame:
+    """``nodes.csv`` indexed by node id (text columns as read)."""
+    return _read("nodes").set_index("id")
 
 
 def parties() -> pd.DataFrame:
@@ -132,7 +156,7 @@ def _active_rows(scenario: str) -> pd.DataFrame:
     p = _read("pipelines").set_index("id", drop=False)
     names = p["scenarios"].str.split(";").apply(lambda xs: {x.strip() for x in xs})
     p = p[names.apply(lambda s: "all" in s or scenario in s)].copy()
-    kind = _read("nodes").set_index("id")["kind"]
+    kind = _nodes()["kind"]
     to_storage = (p["from_node"].map(kind) == "storage") | (p["to_node"].map(kind) == "storage")
     class_p = np.where(to_storage, _d("storage_pressure_max_bar"), _d("pressure_max_bar"))
     p["length"] = _num(p["length_km"])
@@ -153,23 +177,28 @@ def _strings(rows: pd.DataFrame) -> pd.DataFrame:
     od = rows["diameter_mm"].where(rows["diameter_mm"] != "", nearest.map("{:.0f}".format))
     od = od.where(rows["capacity"].notna() | (rows["diameter_mm"] != ""), f"{_d('connector_od_mm'):.0f}")
     od = rows["model_diameter_mm"].where(rows["model_diameter_mm"] != "", od)
-    basis = pd.Series("sourced OD", index=rows.index)
-    basis[rows["diameter_mm"].str.contains(";")] = ("sourced ODs, one string per listed diameter "
-                                                    "(defaults multi_diameter_rows)")
-    from_cap = (rows["diameter_mm"] == "") & rows["capacity"].notna()
+    # the basis of each row's diameter: later rules override earlier ones
+    no_dia, has_cap = (rows["diameter_mm"] == "").to_numpy(), rows["capacity"].notna().to_numpy()
+    note = rows["strings_note"].to_numpy(object)
+    basis = np.full(len(rows), "sourced OD", dtype=object)
+    basis[rows["diameter_mm"].str.contains(";").to_numpy()] = (
+        "sourced ODs, one string per listed diameter (defaults multi_diameter_rows)")
+    from_cap = no_dia & has_cap
     basis[from_cap] = ("estimate: OD from design capacity " + rows["capacity"].map("{:g}".format)
                        + " bcm/y: 1219 x (C/25)^0.4 = " + raw.map("{:.0f}".format)
-                       + " mm -> nearest standard OD (defaults diameter_reference_od_mm)")[from_cap]
-    basis[(rows["diameter_mm"] == "") & rows["capacity"].isna()] = (
+                       + " mm -> nearest standard OD (defaults diameter_reference_od_mm)"
+                       ).to_numpy(object)[from_cap]
+    basis[no_dia & ~has_cap] = (
         "estimate: no diameter or capacity - connector default OD (defaults connector_od_mm)")
-    basis[rows["model_diameter_mm"] != ""] = "estimate: " + rows["strings_note"]
-    extra = rows["strings"] != ""
-    basis[extra] = basis[extra] + "; " + rows["strings_note"][extra]
+    model = (rows["model_diameter_mm"] != "").to_numpy()
+    basis[model] = "estimate: " + note[model]
+    extra = (rows["strings"] != "").to_numpy()
+    basis[extra] = basis[extra] + "; " + note[extra]
     ods = od.str.split(";").apply(lambda xs: [float(x) for x in xs])
     mult = _num(rows["strings"]).fillna(1).astype(int)
     ods = pd.Series([xs * m if len(xs) == 1 else xs for xs, m in zip(ods, mult, strict=True)],
                     index=rows.index)
-    s = pd.DataFrame({"row": rows.index, "od_mm": ods.to_numpy(), "basis": basis.to_numpy()})
+    s = pd.DataFrame({"row": rows.index, "od_mm": ods.to_numpy(), "basis": basis})
     s["n_strings"] = s["od_mm"].str.len()
     s = s.explode("od_mm", ignore_index=True)
     s["od_mm"] = s["od_mm"].astype(float)
@@ -375,9 +404,9 @@ def _pipes(rows: pd.DataFrame, strings: pd.DataFrame, pts: pd.DataFrame, jcountr
     wall = _d("wall_thickness_share")
     out = pd.DataFrame({
         "from_junction": from_j, "to_junction": to_j,
-        "name": (s["name"] + np.where(multi, " string " + s["od_mm"].map("{:.0f}".format) + " mm", "")
-                 + np.where(sectioned, " section " + s["section"].astype(str) + "/" + s["n"].astype(str),
-                            "")).to_numpy(),
+        "name": (s["name"] + np.where(multi, ", string " + s["od_mm"].map("{:.0f}".format) + " mm", "")
+                 + np.where(sectioned, " (section " + s["section"].astype(str) + "/" + s["n"].astype(str)
+                            + ")", "")).to_numpy(),
         "length_km": (s["length"] / s["n"]).to_numpy(float),
         "diameter_mm": (s["d_m"] * 1000.0).to_numpy(float),
         "roughness_mm": _d("pipe_roughness_mm"),
@@ -462,10 +491,11 @@ def _branch_rows(net: Network) -> pd.Series:
     return pd.Series(net.meta.get("branch_row", {}), dtype=object)
 
 
+@cache
 def _border_points() -> pd.DataFrame:
     """Per pipeline row: its border point (the border node where it crosses; else the row id)."""
-    p = _read("pipelines").set_index("id")
-    n = _read("nodes").set_index("id")
+    p = _pipelines()
+    n = _nodes()
     row_country = p["countries"].str.split(";").str[0].str.strip()
     ends = pd.DataFrame({"from": p["from_node"], "to": p["to_node"]})
     is_border = ends.apply(lambda c: c.map(n["kind"]).eq("border"))
@@ -480,24 +510,39 @@ def _border_points() -> pd.DataFrame:
     return out
 
 
+@cache
+def _row_capacities() -> dict[str, tuple[float, str, str]]:
+    """Per pipeline row: (capacity bcm/y, basis ``row``/``system``/``""``, system).
+
+    A row without a figure takes its system's figure where one is stated on another row
+    (e.g. CAC 60.2 bcm/y), with basis ``system``; NaN if none is sourced.
+    """
+    p = _pipelines()
+    cap = _num(p["design_capacity_bcm_y"])
+    system_cap = cap[p["capacity_basis"] == "system"].groupby(p["system"]).max()
+    basis = p["capacity_basis"].where(cap.notna(),
+                                      np.where(p["system"].isin(system_cap.index), "system", ""))
+    cap = cap.fillna(p["system"].map(system_cap))
+    return {rid: (float(c), str(b), str(s))
+            for rid, c, b, s in zip(p.index, cap, basis, p["system"], strict=True)}
+
+
 def _capacity(row_ids: list[str]) -> float:
     """Design capacity [bcm/y] of parallel rows: row figures summed, system figures once.
 
     A row without a figure takes its system's figure where one is stated on another row
     (e.g. CAC 60.2 bcm/y). NaN if none is sourced.
     """
-    p = _read("pipelines").set_index("id")
-    cap = _num(p["design_capacity_bcm_y"])
-    system_cap = cap[p["capacity_basis"] == "system"].groupby(p["system"]).max()
-    r = p.loc[row_ids]
-    c = cap.loc[row_ids]
-    basis = r["capacity_basis"].where(c.notna(), np.where(r["system"].isin(system_cap.index), "system", ""))
-    c = c.fillna(r["system"].map(system_cap))
-    if c.isna().all():
+    table = _row_capacities()
+    rows = [table[r] for r in row_ids]
+    if all(math.isnan(c) for c, _, _ in rows):
         return math.nan
-    own = c[basis == "row"].sum()
-    shared = c[basis == "system"].groupby(r["system"][basis == "system"]).max().sum()
-    return float(own + shared)
+    own = sum(c for c, b, _ in rows if b == "row" and not math.isnan(c))
+    shared: dict[str, float] = {}
+    for c, b, system in rows:
+        if b == "system" and not math.isnan(c):
+            shared[system] = max(c, shared.get(system, -math.inf))
+    return float(own + sum(shared.values()))
 
 
 def border_flow_report(net: Network, res: SimulationResult) -> pd.DataFrame:
@@ -510,7 +555,7 @@ def border_flow_report(net: Network, res: SimulationResult) -> pd.DataFrame:
     bf = res.border_flows(net)
     bf = bf.assign(row=bf["id"].map(_branch_rows(net)))
     bf = bf[bf["row"].notna()].copy()
-    pip = _read("pipelines").set_index("id")
+    pip = _pipelines()
     bp = _border_points()
     bf["border_point"] = bf["row"].map(bp["border_point"])
     bf["name"] = bf["row"].map(bp["name"])
@@ -552,7 +597,7 @@ def corridor_report(net: Network, res: SimulationResult) -> pd.DataFrame:
     where sourced; system figures counted once), utilisation (of that segment),
     max_utilisation and bottleneck (the segment with the highest flow / capacity).
     """
-    pip = _read("pipelines").set_index("id")
+    pip = _pipelines()
     pt = res.pipes
     f = pd.DataFrame({
         "row": pt.index.map(_branch_rows(net)),
@@ -585,13 +630,36 @@ def corridor_report(net: Network, res: SimulationResult) -> pd.DataFrame:
     return out.sort_values("max_flow_bcm_y", ascending=False, kind="stable").reset_index(drop=True)
 
 
+def _place(node: str) -> str:
+    """A node's name without its qualifiers: ``"Shymkent / Akbulak hub"`` -> ``"Shymkent"``."""
+    name = str(_nodes()["name"].get(node, node)) or node
+    return name.split(" (")[0].split(" / ")[0].strip()
+
+
+def segment_name(segment: str) -> str:
+    """A readable name for a segment of :func:`corridor_report` (``segment`` or ``bottleneck``:
+    pipeline row ids joined by ``" + "``).
+
+    One row: its name in ``pipelines.csv``; parallel rows: ``"<from> - <to> (n parallel
+    lines)"`` from the names of the end nodes. Unknown ids are returned as given.
+    """
+    rows = [r.strip() for r in segment.split(" + ") if r.strip()]
+    pip = _pipelines()
+    if not rows or any(r not in pip.index for r in rows):
+        return segment
+    if len(rows) == 1:
+        return str(pip.at[rows[0], "name"])
+    first = pip.loc[rows[0]]
+    return f"{_place(first['from_node'])} - {_place(first['to_node'])} ({len(rows)} parallel lines)"
+
+
 def key_pressures(net: Network, res: SimulationResult) -> pd.DataFrame:
     """Pressures at the sourced nodes (hubs, fields, cities, borders, storages, exports).
 
     Columns: junction, name, country, kind, p_bar, p_min_bar, p_max_bar, margin_to_min_bar,
     margin_to_max_bar (modelling-only junctions and section points are left out).
     """
-    nodes = _read("nodes").set_index("id")
+    nodes = _nodes()
     sourced = nodes.index[nodes["model_only"].str.lower() != "true"]
     j = net.junctions.loc[net.junctions.index.isin(sourced)]
     out = j[["name", "country", "kind", "p_min_bar", "p_max_bar"]].copy()

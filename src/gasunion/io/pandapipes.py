@@ -46,12 +46,17 @@ temperature (ext_grid ``t_k``, else junction ``tfluid_k``). Compressibility: pan
 have ``Z = offset + slope p`` (p absolute in bar; constant Z is slope 0). ``Z = 1`` is
 ``simulate(z="ideal")``. A linear law with offset 1 (``STANET_fluid`` in most STANET cases,
 ``hgas``, ``lgas``, ``methane``: slope -0.0022 /bar) is reproduced *exactly* by
-``simulate(z="aga")``, whose formula ``Z = 1 + (0.257 - 0.533 T_pc/T) p/p_pc`` is linear in p:
-the importer sets the pseudo-critical temperature so that the slope matches (a fitted value, not
-gas data) and says so in ``net.meta["assumptions"]``. The recommended ``z`` is
+``simulate(z="aga_linear")`` (formerly ``"aga"``), whose formula
+``Z = 1 + (0.257 - 0.533 T_pc/T) p/p_pc`` (Koch et al. 2015, eq. 2.5) is linear in p: the
+importer sets the pseudo-critical temperature so that the slope matches (a fitted value, not gas
+data) and says so in ``net.meta["assumptions"]``. The recommended ``z`` is
 ``net.meta["pandapipes"]["z"]``.
 
-:func:`to_pandapipes` exports a Network so that pandapipes can run the same case (benchmarks).
+:func:`to_pandapipes` exports a Network so that pandapipes can run the same case (benchmarks,
+``tests/validation/test_gaslib_pandapipes.py``): ``z="aga_linear"`` exports that linear law
+as pandapipes' linear compressibility (:func:`gas_fluid`, :func:`linear_z_coefficients`), and
+:func:`contract_zero_resistance` merges the loops of zero-resistance elements pandapipes cannot
+solve.
 """
 
 from __future__ import annotations
@@ -69,6 +74,7 @@ import pandas as pd
 
 from gasunion.io.errors import InputFileError
 from gasunion.network import Network, NetworkError
+from gasunion.physics.compressibility import Z_METHODS, make_z_model
 from gasunion.physics.constants import P_NORMAL_PA, R_UNIVERSAL, T_NORMAL_K
 from gasunion.physics.gas import GasProperties
 
@@ -76,9 +82,12 @@ __all__ = [
     "PANDAPIPES_INSTALL_HINT",
     "PandapipesFluid",
     "ambient_pressure_bar",
+    "contract_zero_resistance",
     "fluid_from_pandapipes",
     "from_pandapipes",
     "from_pandapipes_tables",
+    "gas_fluid",
+    "linear_z_coefficients",
     "read_pandapipes_json",
     "to_pandapipes",
 ]
@@ -95,9 +104,11 @@ _PP_AVG_TEMPERATURE_K = 288.15
 _PP_HEIGHT_EXPONENT = 5.255
 _PP_NORMAL_TEMPERATURE_K = 273.15
 
-# the "AGA" formula of gasunion.physics.compressibility: Z = 1 + (A - B T_pc/T) p/p_pc
+# the linear "AGA" formula of gasunion.physics.compressibility: Z = 1 + (A - B T_pc/T) p/p_pc
 _AGA_A = 0.257
 _AGA_B = 0.533
+#: its name in simulate(z=...): "aga_linear" (the old name "aga" is a deprecated alias)
+_Z_LINEAR = "aga_linear" if "aga_linear" in Z_METHODS else "aga"
 
 #: pandapipes tables gasunion converts.
 _SUPPORTED = ("junction", "ext_grid", "sink", "source", "pipe", "valve", "compressor",
@@ -248,9 +259,9 @@ def _gas_from_fluid(fl: PandapipesFluid, temperature_k: float,
             if slope * p_pc >= _AGA_A / 2:
                 p_pc = _AGA_A / (2.0 * slope)
             t_pc = temperature_k * (_AGA_A - slope * p_pc) / _AGA_B
-            z = "aga"
+            z = _Z_LINEAR
             assumptions.append(
-                f"fluid {fl.name!r}: {zdesc}; reproduced exactly by simulate(z='aga') with the "
+                f"fluid {fl.name!r}: {zdesc}; reproduced exactly by simulate(z={z!r}) with the "
                 f"pseudo-critical point set to p_pc = {p_pc:.6g} bar, T_pc = {t_pc:.6g} K "
                 f"(fitted to that slope at T = {temperature_k:g} K, not gas data); "
                 "z='ideal' would ignore the compressibility")
@@ -711,22 +722,206 @@ def read_pandapipes_json(path: str | os.PathLike[str]) -> Network:
 
 
 # ------------------------------------------------------------------------------------ export
-def _default_fluid(net: Network) -> Any:
-    """A constant-property pandapipes gas with gasunion's gas law (Z = 1)."""
-    from pandapipes.properties.fluids import create_constant_fluid
+#: Pressures [bar abs] at which :func:`linear_z_coefficients` checks that a model is linear.
+_LINEARITY_CHECK_BAR = (0.0, 1.0, 25.0, 50.0, 80.0, 120.0, 200.0)
 
-    gas = net.gas
+
+def linear_z_coefficients(z: str, gas: GasProperties) -> tuple[float, float]:
+    """``(offset, slope_per_bar)`` of a gasunion compressibility model that is linear in p.
+
+    ``Z(p) = offset + slope_per_bar * p`` with p absolute in bar, as pandapipes' linear
+    compressibility (``FluidPropertyLinear``) defines it. ``"ideal"`` gives ``(1, 0)``; the
+    linear "AGA" formula of Koch et al. 2015 (``z="aga_linear"``, formerly ``"aga"``) gives
+    ``(1, (0.257 - 0.533 T_pc/T) / p_pc)`` at the gas temperature. The coefficients are read off
+    :func:`~gasunion.physics.compressibility.make_z_model` and the model is checked to be linear
+    (to 1e-12 between 0 and 200 bar); models that are not (``papay``, ``gerg2008``) raise
+    :class:`NotImplementedError`: pandapipes has no equivalent.
+    """
+    model = make_z_model(z, gas)
+    p_bar = np.asarray(_LINEARITY_CHECK_BAR, dtype=float)
+    zz = np.asarray(model.z(p_bar * 1e5), dtype=float)
+    offset = float(zz[0])
+    slope = float(np.asarray(model.dz_dp(np.array([50e5])), dtype=float)[0]) * 1e5
+    if not np.allclose(zz, offset + slope * p_bar, rtol=0.0, atol=1e-12):
+        raise NotImplementedError(
+            f"z={z!r} is not linear in p (Z = {zz[0]:.6g} ... {zz[-1]:.6g} between 0 and "
+            "200 bar); pandapipes fluids have a constant or linear compressibility only")
+    return offset, slope
+
+
+def gas_fluid(gas: GasProperties, z_offset: float = 1.0, z_slope_per_bar: float = 0.0,
+              name: str = "gasunion_gas") -> Any:
+    """A pandapipes gas ``Fluid`` with gasunion's gas law (needs pandapipes).
+
+    Constant normal density ``p_n / (R_s T_n)`` (so that pandapipes' specific gas constant
+    ``p_n / (rho_n T_n)`` is exactly ``gas.r_specific``), constant viscosity
+    ``gas.viscosity_pa_s``, heat capacity ``kappa R_s / (kappa - 1)``, and the compressibility
+    ``Z = z_offset + z_slope_per_bar * p`` (p absolute in bar; pandapipes evaluates it at its
+    mean pipe pressure, as gasunion does) with ``der_compressibility = z_slope_per_bar``.
+    """
+    _import_pandapipes()
+    from pandapipes.properties.fluids import Fluid, FluidPropertyConstant, FluidPropertyLinear
+
     rho_n = P_NORMAL_PA / (gas.r_specific * T_NORMAL_K)  # p_n / (R_s T_n): same gas law
     cp = gas.kappa * gas.r_specific / (gas.kappa - 1.0)
-    return create_constant_fluid(
-        name=f"gasunion_{net.name}" if net.name else "gasunion_gas", fluid_type="gas",
-        density=rho_n, viscosity=gas.viscosity_pa_s, heat_capacity=cp,
-        molar_mass=gas.molar_mass_kg_kmol, compressibility=1.0, der_compressibility=0.0,
-        hhv=gas.calorific_value_mj_m3 / gas.rho_n / 3.6,
-    )
+    comp = (FluidPropertyLinear(float(z_slope_per_bar), float(z_offset)) if z_slope_per_bar
+            else FluidPropertyConstant(float(z_offset)))
+    props = {
+        "density": FluidPropertyConstant(rho_n),
+        "viscosity": FluidPropertyConstant(gas.viscosity_pa_s),
+        "heat_capacity": FluidPropertyConstant(cp),
+        "molar_mass": FluidPropertyConstant(gas.molar_mass_kg_kmol),
+        "compressibility": comp,
+        "der_compressibility": FluidPropertyConstant(float(z_slope_per_bar)),
+        "hhv": FluidPropertyConstant(gas.calorific_value_mj_m3 / gas.rho_n / 3.6),
+    }
+    return Fluid(name=name, fluid_type="gas", **props)
 
 
-def to_pandapipes(net: Network, fluid: Any = None) -> Any:
+def _default_fluid(net: Network, z: str = "ideal") -> Any:
+    """pandapipes gas with gasunion's gas law and the compressibility of ``simulate(z=z)``."""
+    offset, slope = (1.0, 0.0) if z == "ideal" else linear_z_coefficients(z, net.gas)
+    return gas_fluid(net.gas, offset, slope,
+                     name=f"gasunion_{net.name}" if net.name else "gasunion_gas")
+
+
+def contract_zero_resistance(net: Network) -> tuple[Network, dict[str, str]]:
+    """Merge the junctions that zero-resistance elements join (for pandapipes).
+
+    gasunion solves networks with loops made only of elements that force equal pressures
+    (short pipes, open valves, open control valves, compressors in bypass or at ratio 1); the
+    flow split inside such a loop is undetermined and resolved by the simulator. pandapipes
+    models these elements as zero-length branches and its Newton matrix is singular on such
+    loops, so this function merges every group of junctions joined by them into one junction
+    (the one earliest in the junction table; all pressures and every pipe flow are unchanged):
+
+    * contracted (removed): in-service short pipes, open in-service valves, in-service control
+      valves in mode ``open``, in-service compressors in mode ``bypass`` or in mode ``ratio``
+      with ``ratio_set == 1`` and no fuel taken as a share of the flow;
+    * pipes and drag resistors whose two ends fall into one group are removed (equal end
+      pressures, horizontal: they carry no flow); closed or out-of-service valves, control
+      valves and compressors whose ends fall into one group are removed (no flow);
+    * everything else is kept with its ends renamed; sources, sinks and storages move to their
+      group's junction.
+
+    Returns the contracted network and the map ``junction id -> id of its group's junction``
+    (``p(j) = p(map[j])``). Raises :class:`ValueError` where the contraction would change the
+    physics: a regulating element (control valve at a set-point, compressor at a ratio != 1)
+    or a pipe with a height difference inside one group, junctions of different heights in one
+    group, or two different pressure set-points in one group.
+    """
+    j = net.junctions
+    ids = [str(i) for i in j.index]
+    order = {jid: k for k, jid in enumerate(ids)}
+    parent = {jid: jid for jid in ids}
+
+    def find(a: str) -> str:
+        while parent[a] != a:
+            parent[a] = parent[parent[a]]
+            a = parent[a]
+        return a
+
+    def union(a: str, b: str) -> None:
+        ra, rb = find(a), find(b)
+        if ra != rb:
+            if order[ra] > order[rb]:
+                ra, rb = rb, ra
+            parent[rb] = ra
+
+    def flags(comp: str, df: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+        """(equal-pressure link, carries no flow) per row."""
+        ins = df["in_service"].to_numpy(bool)
+        if comp == "short_pipes":
+            return ins, ~ins
+        if comp == "valves":
+            equal = ins & df["open"].to_numpy(bool)
+            return equal, ~equal
+        if comp == "control_valves":
+            mode = df["mode"].to_numpy(str)
+            return ins & (mode == "open"), ~ins | (mode == "closed")
+        if comp == "compressors":
+            mode = df["mode"].to_numpy(str)
+            share = ((df["fuel_model"] == "share") & (df["fuel_share"] > 0)).to_numpy(bool)
+            unit = (mode == "ratio") & (df["ratio_set"].to_numpy(float) == 1.0) & ~share
+            return ins & ((mode == "bypass") | unit), ~ins | (mode == "off")
+        return np.zeros(len(df), bool), ~df["in_service"].to_numpy(bool)
+
+    links = ("short_pipes", "valves", "control_valves", "compressors")
+    dead: dict[str, np.ndarray] = {}
+    contracted: dict[str, int] = {}
+    for comp in links:
+        df = net[comp]
+        equal, dead[comp] = flags(comp, df)
+        for a, b in zip(df["from_junction"][equal], df["to_junction"][equal], strict=True):
+            union(str(a), str(b))
+        contracted[comp] = int(equal.sum())
+    rep = {jid: find(jid) for jid in ids}
+    h = j["height_m"].fillna(0.0)
+    for jid, r in rep.items():
+        if jid != r and h[jid] != h[r]:
+            raise ValueError(
+                f"junctions {jid!r} ({h[jid]:g} m) and {r!r} ({h[r]:g} m) are joined by "
+                "zero-resistance elements but lie at different heights; merging them would "
+                "change the elevation terms of their pipes")
+
+    out = Network(name=net.name, gas=net.gas, meta=dict(net.meta))
+    out.add_table("junctions", j.loc[[jid for jid in ids if rep[jid] == jid]])
+    removed: dict[str, int] = {}
+    for comp in ("pipes", "resistors", *links):
+        df = net[comp]
+        if not len(df):
+            continue
+        equal = flags(comp, df)[0]
+        a = df["from_junction"].astype(str).map(rep)
+        b = df["to_junction"].astype(str).map(rep)
+        inside = (a == b).to_numpy() & ~equal
+        # elements inside one group that would still impose a pressure difference
+        ins = df["in_service"].to_numpy(bool)
+        if comp == "pipes":
+            dh = (h.reindex(df["to_junction"].astype(str)).to_numpy()
+                  - h.reindex(df["from_junction"].astype(str)).to_numpy())
+            differs = ins & (dh != 0.0)
+        elif comp == "resistors":
+            loss = df["pressure_loss_bar"].to_numpy(float)
+            differs = ins & np.isfinite(loss) & (loss != 0.0)
+        elif comp in ("control_valves", "compressors"):
+            differs = ins & ~equal & ~dead[comp]
+        else:
+            differs = np.zeros(len(df), bool)
+        bad = inside & differs
+        if bad.any():
+            raise ValueError(
+                f"{comp}[{df.index[bad][0]!r}] lies in parallel to a loop of zero-resistance "
+                "elements (both ends in one group) but imposes a pressure difference; open, "
+                "close or remove one of them first")
+        keep = ~equal & ~inside
+        removed[comp] = int(inside.sum())
+        if keep.any():
+            kept = df[keep].copy()
+            kept["from_junction"] = a[keep]
+            kept["to_junction"] = b[keep]
+            out.add_table(comp, kept)
+    for comp in ("sources", "sinks", "storages"):
+        df = net[comp]
+        if len(df):
+            df = df.copy()
+            df["junction"] = df["junction"].astype(str).map(rep)
+            out.add_table(comp, df)
+    sets = pd.concat([t[np.isfinite(t["p_set_bar"].to_numpy(float))
+                        & t["in_service"].to_numpy(bool)] for t in (out.sources, out.sinks)])
+    for jid, grp in sets.groupby("junction"):
+        if grp["p_set_bar"].nunique() > 1:
+            raise ValueError(f"junction group {jid!r} has different pressure set-points "
+                             f"{sorted(grp['p_set_bar'])} (elements {list(grp.index)})")
+    info = {"junctions_merged": len(ids) - len(out.junctions),
+            "contracted_elements": contracted, "removed_inside_a_group": removed}
+    out.meta["assumptions"] = [*net.meta.get("assumptions", []),
+                               f"zero-resistance elements contracted for pandapipes ({info})"]
+    out.meta["contracted"] = info
+    return out, rep
+
+
+def to_pandapipes(net: Network, fluid: Any = None, z: str = "ideal") -> Any:
     """Export ``net`` to a pandapipes net (needs pandapipes), e.g. to run the same case there.
 
     * junctions keep their order (pandapipes index 0..n-1) and carry the gasunion id as
@@ -740,14 +935,23 @@ def to_pandapipes(net: Network, fluid: Any = None) -> Any:
       -> open valves with that ``loss_coefficient`` and diameter;
     * control valves in mode ``p_out`` -> ``press_control`` of their outlet; compressors in mode
       ``ratio`` -> ``compressor`` (absolute pressure ratio, no fuel);
-    * ``fluid``: ``None`` builds a constant-property gas fluid from ``net.gas`` (normal density
-      ``p_n/(R_s T_n)`` so that pandapipes' gas law equals gasunion's, viscosity, ``Z = 1``, i.e.
-      gasunion's ``z="ideal"``); a string is a pandapipes library fluid (``"hgas"``, ...); a
-      pandapipes ``Fluid`` is used as given.
+    * ``fluid``: ``None`` builds a gas fluid from ``net.gas`` with :func:`gas_fluid` (normal
+      density ``p_n/(R_s T_n)`` so that pandapipes' gas law equals gasunion's, constant
+      viscosity) and the compressibility of ``simulate(z=z)``: ``z="ideal"`` (default) is
+      ``Z = 1``; a model linear in p (the AGA formula of Koch et al. 2015, ``z="aga_linear"``)
+      becomes pandapipes' linear compressibility with the same offset and slope
+      (:func:`linear_z_coefficients`); other ``z`` raise :class:`NotImplementedError`. A string
+      ``fluid`` is a pandapipes library fluid (``"hgas"``, ...); a pandapipes ``Fluid`` is used
+      as given (``z`` is then ignored).
 
     Elements without a pandapipes equivalent raise :class:`NotImplementedError` (compressors in
     mode ``p_out``, resistors with a fixed pressure loss, pipes with a fixed friction factor).
-    pandapipes' friction laws differ slightly from gasunion's (see the STANET validation notes).
+    Loops of zero-resistance elements make pandapipes' matrix singular: contract them first with
+    :func:`contract_zero_resistance`. pandapipes' friction laws are gasunion's
+    ``friction="stanet_nikuradse"`` / ``"stanet_colebrook"`` (``friction_model="nikuradse"`` /
+    ``"colebrook"``); for horizontal pipes its gas pipe law is gasunion's (``p_in^2 - p_out^2``
+    proportional to ``Z(p_m) m|m|`` with the same mean pressure ``p_m``; the elevation terms
+    differ: pandapipes adds ``rho_mean g dh`` linearly), see ``docs/validation.md``.
     """
     pp = _import_pandapipes()
     problems: list[str] = []
@@ -773,7 +977,7 @@ def to_pandapipes(net: Network, fluid: Any = None) -> Any:
                       "take none, so the flows will differ", UserWarning, stacklevel=2)
 
     if fluid is None:
-        pp_fluid: Any = _default_fluid(net)
+        pp_fluid: Any = _default_fluid(net, z)
     elif isinstance(fluid, str):
         pp_fluid = pp.call_lib(fluid)
     else:

@@ -219,7 +219,11 @@ class Network:
         return {c: len(df) for c, df in self._tables.items() if len(df)}
 
     def copy(self) -> Network:
-        new = Network(self.name, self.gas, _copy.deepcopy(self.meta))
+        """An independent copy (tables and metadata copied)."""
+        new = Network.__new__(Network)
+        new.name = self.name
+        new.gas = self.gas
+        new.meta = _copy.deepcopy(self.meta)
         new._tables = {c: df.copy() for c, df in self._tables.items()}
         return new
 

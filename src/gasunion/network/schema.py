@@ -124,14 +124,21 @@ def attributes(component: str) -> dict[str, Attribute]:
         ) from None
 
 
+_EMPTY: dict[str, pd.DataFrame] = {}
+
+
 def empty_table(component: str) -> pd.DataFrame:
-    """An empty table with every schema column at its dtype, indexed by element id."""
-    cols = {
-        a.name: pd.Series(dtype=a.pandas_dtype) for a in attributes(component).values()
-    }
-    df = pd.DataFrame(cols)
-    df.index = pd.Index([], dtype="object", name="id")
-    return df
+    """An empty table with every schema column at its dtype, indexed by element id (a copy
+    of one built once per component)."""
+    df = _EMPTY.get(component)
+    if df is None:
+        cols = {
+            a.name: pd.Series(dtype=a.pandas_dtype) for a in attributes(component).values()
+        }
+        df = pd.DataFrame(cols)
+        df.index = pd.Index([], dtype="object", name="id")
+        _EMPTY[component] = df
+    return df.copy()
 
 
 def reference_markdown() -> str:

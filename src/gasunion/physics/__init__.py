@@ -6,12 +6,15 @@ submodules are re-exported here.
 
 from __future__ import annotations
 
+from gasunion.physics.aga8_detail import Aga8Detail, Aga8DetailZ
 from gasunion.physics.compressibility import (
     Z_METHODS,
     AgaZ,
-    Gerg2008Z,
+    CompressibilityError,
     IdealZ,
+    LinearAgaZ,
     PapayZ,
+    TabulatedZ,
     ZModel,
     dz_dp_aga,
     dz_dp_papay,
@@ -43,6 +46,7 @@ from gasunion.physics.friction import (
     reynolds,
 )
 from gasunion.physics.gas import GasProperties
+from gasunion.physics.gerg2008 import Gerg2008Z
 from gasunion.physics.pipe import (
     elevation_factor,
     mass_flow_from_pressures,
@@ -51,16 +55,24 @@ from gasunion.physics.pipe import (
     pipe_resistance,
     slope_correction,
 )
+from gasunion.physics.sgerg88 import Sgerg88, Sgerg88Z
 
 __all__ = [
     "FRICTION_MODELS",
     "RE_CRITICAL",
     "Z_METHODS",
+    "Aga8Detail",
+    "Aga8DetailZ",
     "AgaZ",
+    "CompressibilityError",
     "GasProperties",
     "Gerg2008Z",
     "IdealZ",
+    "LinearAgaZ",
     "PapayZ",
+    "Sgerg88",
+    "Sgerg88Z",
+    "TabulatedZ",
     "ZModel",
     "dz_dp_aga",
     "dz_dp_papay",

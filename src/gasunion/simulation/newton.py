@@ -63,6 +63,7 @@ class NewtonOptions:
     #: still cuts the residual by at least ``chord_rate``
     chord_below: float = 1e-3
     chord_rate: float = 0.25
+    warm_picard_steps: int = 0  #: linearised steps before Newton from given start values
 
 
 @dataclass
@@ -72,6 +73,7 @@ class NewtonState:
     converged: bool = False
     residual_norm: float = math.inf
     history: list[float] = field(default_factory=list)
+    alphas: list[float] = field(default_factory=list)  #: step length of each Newton step
     solve_time_s: float = 0.0
     lu_time_s: float = 0.0
     message: str = ""
@@ -144,33 +146,37 @@ class Kernel:
         # compressor fuel
         self.fuel = np.zeros(len(m.comp_branch))
 
-    def set_values(self, m: SimModel) -> None:
+    def set_values(self, m: SimModel, keep_scales: bool = False) -> None:
         """Adopt the set-points of ``m`` (fixed pressures, injections, ratios, outlet pressures,
         fixed losses), which must have this kernel's structure (same fixed junctions and laws):
-        recomputes the scales, keeps the pattern and fill-reducing order of the linear system.
+        keeps the pattern and fill-reducing order of the linear system. The scales (and with
+        them the tolerance's reference and the last factorisation, reusable for chord steps
+        from a previous solution) are kept with ``keep_scales``, else recomputed.
         """
         self.m = m
         nb = m.n_branches
         self.pi_fixed = np.where(m.fixed, m.p_fixed_bar**2, 0.0)
         self.pi_fixed = np.where(np.isfinite(self.pi_fixed), self.pi_fixed, 0.0)
+        self.ratio2 = m.ratio[self.ir] ** 2
+        self.pset2 = m.p_set_bar[self.io] ** 2
+        self.dp = m.dp_loss_bar[self.il]
+        self.inj_free = m.injection_kg_s[self.free_nodes]
+        self.fuel = np.zeros(len(m.comp_branch))
+        if keep_scales and hasattr(self, "fscale"):
+            return
         self.flow_scale = max(float(np.abs(m.injection_kg_s).sum()) / 2.0, 1.0)
         pref = np.concatenate([m.p_fixed_bar[np.isfinite(m.p_fixed_bar)],
                                m.p_set_bar[np.isfinite(m.p_set_bar)]])
         self.p_ref = float(pref.max()) if len(pref) else 50.0
         self.pi_scale = self.p_ref**2
-        self.ratio2 = m.ratio[self.ir] ** 2
-        self.pset2 = m.p_set_bar[self.io] ** 2
-        self.dp = m.dp_loss_bar[self.il]
         #: smoothing width of each fixed-loss law [kg/s]; narrowed by :func:`solve` until the
         #: flow is at least LOSS_SATURATION widths or the width reaches ``eps_loss_min``
         self.eps_loss = np.full(len(self.il), self.flow_scale)
         self.eps_loss_min = 0.1 * self.opt.tol * self.flow_scale
-        self.inj_free = m.injection_kg_s[self.free_nodes]
         self.fscale = np.concatenate([np.full(self.nf, self.flow_scale), np.full(nb, self.pi_scale)])
         self.fscale[self.nf + self.ic] = self.flow_scale
         self.fscale[self.nf + self.il] = self.p_ref  # fixed-loss laws are in bar, not bar^2
         self.xscale = np.concatenate([np.full(self.nf, self.pi_scale), np.full(nb, self.flow_scale)])
-        self.fuel = np.zeros(len(m.comp_branch))
         self._lu = None
         if hasattr(self, "_pat_rows"):
             self._set_scaling()
@@ -540,7 +546,12 @@ class Kernel:
         return dx, t_lu
 
     def scaled_norm(self, F: np.ndarray) -> float:
+        """Largest scaled residual (the convergence measure)."""
         return float(np.max(np.abs(F / self.fscale))) if len(F) else 0.0
+
+    def merit(self, F: np.ndarray) -> float:
+        """Root-mean-square scaled residual (the line-search measure)."""
+        return float(np.sqrt(np.mean((F / self.fscale) ** 2))) if len(F) else 0.0
 
 
 def initial_guess(k: Kernel) -> np.ndarray:
@@ -552,7 +563,7 @@ def initial_guess(k: Kernel) -> np.ndarray:
 
 def solve(k: Kernel, lhv_j_kg: float, kappa: float,
           progress: Callable[[int, float], None] | None = None,
-          x0: np.ndarray | None = None) -> NewtonState:
+          x0: np.ndarray | None = None, chord_start: bool = False) -> NewtonState:
     """Solve the network equations: Picard start-up steps (skipped when a start ``x0`` is
     given, e.g. a previous solution), damped Newton to convergence, then the fixed-loss
     refinement (see :func:`refine_loss_smoothing`)."""
@@ -564,7 +575,9 @@ def solve(k: Kernel, lhv_j_kg: float, kappa: float,
         return st
     if x0 is None:
         _picard(k, st)
-    _newton(k, st, lhv_j_kg, kappa, progress)
+    elif k.opt.warm_picard_steps:
+        _picard(k, st, k.opt.warm_picard_steps, warm=True)
+    _newton(k, st, lhv_j_kg, kappa, progress, chord_start=chord_start)
     for _ in range(30):  # each round narrows the smoothing at least 100-fold
         if not (st.converged and refine_loss_smoothing(k, st.x)):
             break
@@ -615,11 +628,13 @@ def _step(k: Kernel, st: NewtonState, F: np.ndarray, d: Derivatives,
     return dx
 
 
-def _picard(k: Kernel, st: NewtonState) -> None:
-    """Linearised start-up solves: ``q|q|`` linearised around ``|q|`` of the previous solve."""
+def _picard(k: Kernel, st: NewtonState, steps: int | None = None, warm: bool = False) -> None:
+    """Linearised start-up solves: ``q|q|`` linearised around ``|q|`` of the previous solve
+    (of the start values when ``warm``, else a tenth of the flow scale)."""
     x = st.x
-    qabs = np.full(k.m.n_branches, k.flow_scale * 0.1)
-    for _ in range(k.opt.picard_steps):
+    qabs = (np.abs(x[k.nf:]) + 1e-3 * k.flow_scale if warm
+            else np.full(k.m.n_branches, k.flow_scale * 0.1))
+    for _ in range(k.opt.picard_steps if steps is None else steps):
         F, d = k.evaluate(x, picard_qabs=qabs)
         assert d is not None
         dx = _step(k, st, F, d)
@@ -632,13 +647,19 @@ def _picard(k: Kernel, st: NewtonState) -> None:
 
 
 def _newton(k: Kernel, st: NewtonState, lhv_j_kg: float, kappa: float,
-            progress: Callable[[int, float], None] | None, refactor_first: bool = False) -> None:
-    """Damped Newton from ``st.x`` until the scaled residual is below ``tol`` (updates ``st``)."""
+            progress: Callable[[int, float], None] | None, refactor_first: bool = False,
+            chord_start: bool = False) -> None:
+    """Damped Newton from ``st.x`` until the scaled residual is below ``tol`` (updates ``st``).
+
+    ``chord_start``: chord steps with the last factorisation (of a previous solution) are
+    tried from the first step on, not only below ``chord_below``.
+    """
     opt = k.opt
     x = st.x
     k.fuel = k.fuel_kg_s(k.pi_all(x), x[k.nf:], lhv_j_kg, kappa)
     F, d = k.evaluate(x)
     norm = k.scaled_norm(F)
+    merit = k.merit(F)
     st.history.append(norm)
     chord_ok = not refactor_first
     budget = max(opt.max_iter - st.iterations, 0) if not st.message else 0
@@ -646,7 +667,7 @@ def _newton(k: Kernel, st: NewtonState, lhv_j_kg: float, kappa: float,
         if norm <= opt.tol:
             break
         assert d is not None
-        chord = chord_ok and norm < opt.chord_below
+        chord = chord_ok and (norm < opt.chord_below or chord_start)
         dx = _step(k, st, F, d, refactor=not chord)
         if dx is None:
             break
@@ -657,16 +678,19 @@ def _newton(k: Kernel, st: NewtonState, lhv_j_kg: float, kappa: float,
             k.fuel = k.fuel_kg_s(k.pi_all(x_new), x_new[k.nf:], lhv_j_kg, kappa)
             F_new, d_new = k.evaluate(x_new)
             norm_new = k.scaled_norm(F_new)
-            if norm_new < (1.0 - 1e-4 * alpha) * norm or alpha < 1.0 / 64 or norm_new <= opt.tol:
+            merit_new = k.merit(F_new)
+            if (merit_new < (1.0 - 1e-4 * alpha) * merit or alpha < 1.0 / 64
+                    or norm_new <= opt.tol):
                 break
             if chord:  # a weak chord step: refactorise instead of backtracking
                 break
             alpha /= 2.0
+        st.alphas.append(alpha)
         # keep reusing the factorisation only while it contracts fast enough
-        chord_ok = not chord or norm_new <= opt.chord_rate * norm
-        if chord and norm_new >= norm:
+        chord_ok = not chord or merit_new <= opt.chord_rate * merit
+        if chord and merit_new >= merit:
             continue  # reject the chord step; the next one refactorises
-        x, F, d, norm = x_new, F_new, d_new, norm_new
+        x, F, d, norm, merit = x_new, F_new, d_new, norm_new, merit_new
         st.iterations += 1
         st.history.append(norm)
         if progress is not None:

@@ -67,66 +67,74 @@ _SETPOINTS = {
 }
 
 
-def normalize_changes(changes: Any) -> dict[Change, Any]:
-    """``changes`` as a dict ``{(component, element, column): value}``."""
+#: changes grouped by (component, column): (element ids, values)
+Grouped = dict[tuple[str, str], tuple[list[str], list[Any]]]
+
+
+def normalize_changes(changes: Any) -> Grouped:
+    """``changes`` (a dict ``{(component, element, column): value}``, a Series with a
+    three-level index, ``(component, element, column, value)`` tuples, or already grouped)
+    grouped by (component, column)."""
     if changes is None:
         return {}
+    items: Iterable[tuple[Any, Any, Any, Any]]
     if isinstance(changes, pd.Series):
         if changes.index.nlevels != 3:
             raise SimulationSetupError("changes: a Series needs a three-level index "
                                        "(component, element, column)")
-        return {(str(c), str(e), str(col)): v for (c, e, col), v in changes.items()}
-    if isinstance(changes, Mapping):
-        out = {}
-        for key, v in changes.items():
-            if not (isinstance(key, tuple) and len(key) == 3):
-                raise SimulationSetupError(f"changes: key {key!r} is not (component, element, "
-                                           "column)")
-            out[(str(key[0]), str(key[1]), str(key[2]))] = v
-        return out
-    if isinstance(changes, Iterable):
-        out = {}
-        for item in changes:
-            c, e, col, v = item
-            out[(str(c), str(e), str(col))] = v
-        return out
-    raise SimulationSetupError(f"changes: expected a dict, Series or list of tuples, got "
-                               f"{type(changes).__name__}")
+        items = ((c, e, col, v) for (c, e, col), v in changes.items())
+    elif isinstance(changes, Mapping):
+        first = next(iter(changes), None)
+        if first is not None and isinstance(first, tuple) and len(first) == 2:
+            return dict(changes)  # already grouped
+        def _items() -> Iterable[tuple[Any, Any, Any, Any]]:
+            for key, v in changes.items():
+                if not (isinstance(key, tuple) and len(key) == 3):
+                    raise SimulationSetupError(f"changes: key {key!r} is not (component, "
+                                               "element, column)")
+                yield (key[0], key[1], key[2], v)
+        items = _items()
+    elif isinstance(changes, Iterable):
+        items = changes
+    else:
+        raise SimulationSetupError(f"changes: expected a dict, Series or list of tuples, got "
+                                   f"{type(changes).__name__}")
+    out: Grouped = {}
+    for c, e, col, v in items:
+        g = out.setdefault((str(c), str(col)), ([], []))
+        g[0].append(str(e))
+        g[1].append(v)
+    return out
 
 
-def apply_changes(net: Network, changes: Mapping[Change, Any]) -> Network:
+def apply_changes(net: Network, changes: Grouped) -> Network:
     """A copy of ``net`` with ``changes`` applied (copies only the tables that change).
 
     Unknown components, elements or columns raise :class:`SimulationSetupError` naming them.
     """
-    by_table: dict[str, list[tuple[str, str, Any]]] = {}
-    for (comp, eid, col), v in changes.items():
-        by_table.setdefault(comp, []).append((eid, col, v))
     new = Network.__new__(Network)
     new.__dict__.update(net.__dict__)
     new._tables = dict(net._tables)
-    for comp, items in by_table.items():
+    for (comp, col), (ids, vals) in changes.items():
         if comp not in net._tables:
             raise SimulationSetupError(f"changes: unknown component {comp!r}")
-        df = net._tables[comp].copy()
-        cols: dict[str, tuple[list[str], list[Any]]] = {}
-        for eid, col, v in items:
-            if col not in df.columns:
-                raise SimulationSetupError(f"changes: {comp} has no column {col!r} "
-                                           f"(element {eid!r})")
-            cols.setdefault(col, ([], []))
-            cols[col][0].append(eid)
-            cols[col][1].append(v)
-        for col, (ids, vals) in cols.items():
-            rows = df.index.get_indexer(ids)
-            if (rows < 0).any():
-                bad = [i for i, r in zip(ids, rows, strict=True) if r < 0]
-                raise SimulationSetupError(f"changes: {comp} has no element(s) {bad[:5]} "
-                                           f"(column {col!r})")
-            arr = df[col].to_numpy(copy=True)
+        df = new._tables[comp]
+        if df is net._tables[comp]:
+            df = df.copy()
+            new._tables[comp] = df
+        if col not in df.columns:
+            raise SimulationSetupError(f"changes: {comp} has no column {col!r}")
+        rows = df.index.get_indexer(ids)
+        if (rows < 0).any():
+            bad = [i for i, r in zip(ids, rows, strict=True) if r < 0]
+            raise SimulationSetupError(f"changes: {comp} has no element(s) {bad[:5]} "
+                                       f"(column {col!r})")
+        arr = df[col].to_numpy(copy=True)
+        try:
             arr[rows] = np.asarray(vals, dtype=arr.dtype)
-            df[col] = arr
-        new._tables[comp] = df
+        except (TypeError, ValueError) as exc:
+            raise SimulationSetupError(f"changes: {comp}.{col}: {exc}") from None
+        df[col] = arr
     return new
 
 
@@ -152,6 +160,15 @@ class Outcome:
     state: State | None
     summary: dict[str, Any]
     error: SimulationError | None = None
+    #: changed columns of the case's tables (set-point and bound changes): (component,
+    #: column) -> the whole column with the changes
+    overrides: dict[tuple[str, str], np.ndarray] = dataclasses.field(default_factory=dict)
+
+    @property
+    def builder(self) -> ResultBuilder:
+        """The result builder of this outcome (with its changed columns)."""
+        b = self.case.builder
+        return b.with_overrides(self.overrides) if self.overrides else b
 
 
 class Simulator:
@@ -183,8 +200,9 @@ class Simulator:
             raise SimulationError("setup", str(exc)) from None
         except (ValueError, ImportError) as exc:
             raise SimulationError("setup", f"z={z!r}: {exc}") from None
-        self._cache: OrderedDict[frozenset[tuple[Change, Any]], _Case] = OrderedDict()
+        self._cache: OrderedDict[frozenset[Any], _Case] = OrderedDict()
         self._cache_size = cache_size
+        self._elig: dict[tuple[str, str], np.ndarray] | None = None
         self.base = self._build(net.copy())
 
     # ------------------------------------------------------------------ building
@@ -203,86 +221,112 @@ class Simulator:
                    net.gas.viscosity_pa_s, self.options)
         return _Case(net=net, model=m, kernel=k, builder=ResultBuilder(net))
 
-    def _case_for(self, changes: dict[Change, Any]) -> tuple[_Case, Network, bool]:
-        """The case to solve and the tables for its results; whether it is the base case."""
+    def _case_for(self, changes: Grouped
+                  ) -> tuple[_Case, Network, dict[tuple[str, str], np.ndarray]]:
+        """The case to solve, the tables of its results and column overrides for them."""
         if not changes:
             b = self.base
             if b.kernel.m is not b.model:
-                b.kernel.set_values(b.model)
-            return b, b.net, True
+                b.kernel.set_values(b.model, keep_scales=True)
+            return b, b.net, {}
         fast, structural = self._classify(changes)
-        view = apply_changes(self.base.net, changes)
         if structural:
-            key = frozenset((k, _hashable(v)) for k, v in changes.items())
+            key = frozenset(((c, col), tuple(ids), tuple(_hashable(v) for v in vals))
+                            for (c, col), (ids, vals) in changes.items())
             case = self._cache.get(key)
             if case is None:
-                case = self._build(view)
+                case = self._build(apply_changes(self.base.net, changes))
                 self._cache[key] = case
                 if len(self._cache) > self._cache_size:
                     self._cache.popitem(last=False)
             else:
                 self._cache.move_to_end(key)
-            return case, case.net, False
+            return case, case.net, {}
         b = self.base
-        b.kernel.set_values(self._model_with(fast))
-        return b, view, True
+        b.kernel.set_values(self._model_with(fast), keep_scales=True)
+        overrides = {}
+        for (comp, col), (ids, vals) in changes.items():
+            arr = b.net[comp][col].to_numpy(dtype=float, copy=True)
+            arr[b.net[comp].index.get_indexer(ids)] = np.asarray(vals, dtype=float)
+            overrides[(comp, col)] = arr
+        return b, b.net, overrides
 
-    def _classify(self, changes: dict[Change, Any]) -> tuple[dict[Change, float], bool]:
-        """Split changes into set-point changes the prepared arrays can take, and whether any
-        change alters the structure (then the variant is built anew)."""
+    def _eligibility(self) -> dict[tuple[str, str], np.ndarray]:
+        """Per (component, set-point column): for each table row, the index its value goes to
+        in the solver arrays (junction for node elements, branch for branches), or -1 where a
+        change of that value alters the structure. Built once."""
+        if self._elig is not None:
+            return self._elig
         m = self.base.model
         net = self.base.net
-        fast: dict[Change, float] = {}
-        for (comp, eid, col), v in changes.items():
+        jid = m.junction_ids
+        out: dict[tuple[str, str], np.ndarray] = {}
+        slack = m.slack_elements
+        per_node = np.bincount(slack["node"].to_numpy(int), minlength=m.n_nodes)
+        for comp in ("sources", "sinks", "storages"):
+            df = net[comp]
+            on = df["in_service"].to_numpy(bool)
+            node = jid.get_indexer(df["junction"]) if len(df) else np.zeros(0, int)
+            has_p = (np.isfinite(df["p_set_bar"].to_numpy(float)) if comp != "storages"
+                     else np.zeros(len(df), bool))
+            is_slack = df.index.isin(slack.loc[slack["component"] == comp, "id"])
+            flow_ok = on & ~has_p & ~is_slack & np.isfinite(df["mass_flow_kg_s"].to_numpy(float))
+            out[(comp, "mass_flow_kg_s")] = np.where(flow_ok, node, -1)
+            if comp != "storages":
+                p_ok = on & has_p & (per_node[np.maximum(node, 0)] == 1)
+                out[(comp, "p_set_bar")] = np.where(p_ok, node, -1)
+        grouped = (m.unit_rep != np.arange(m.n_branches)) | (
+            np.bincount(m.unit_rep, minlength=m.n_branches) > 1)
+        for comp, col, law in (("compressors", "ratio_set", RATIO),
+                               ("compressors", "p_out_set_bar", POUT),
+                               ("control_valves", "p_out_set_bar", POUT),
+                               ("resistors", "pressure_loss_bar", PLOSS)):
+            rowmap = np.full(len(net[comp]), -1)
+            sel = m.branch_slices[comp]
+            ok = (m.law[sel] == law) & (m.law_set[sel] == law) & ~grouped[sel]
+            rowmap[m.branch_row[sel][ok]] = sel[ok]
+            out[(comp, col)] = rowmap
+        self._elig = out
+        return out
+
+    def _classify(self, changes: Grouped
+                  ) -> tuple[dict[tuple[str, str], tuple[np.ndarray, np.ndarray, np.ndarray]],
+                             bool]:
+        """Split changes into set-point changes the prepared arrays can take (grouped by
+        (component, column): table rows, target indices, values) and whether any change
+        alters the structure (then the variant is built anew)."""
+        net = self.base.net
+        m = self.base.model
+        elig = self._eligibility()
+        fast = {}
+        for (comp, col), (ids, vals) in changes.items():
+            rows = net[comp].index.get_indexer(ids) if comp in net.components else None
+            if rows is None or (rows < 0).any():
+                return {}, True  # apply_changes names the unknown element
             if col.endswith(_BOUND_SUFFIXES) or col in ("power_max_mw", "p_in_min_bar",
                                                           "p_out_max_bar"):
                 if comp == "compressors" and col in ("power_max_mw", "mass_flow_max_kg_s"):
                     # these set the load sharing of parallel units
-                    b = _branch_of(m, comp, net, eid)
-                    if b is None or m.unit_share[b] != 1.0:
+                    sel = m.branch_slices["compressors"]
+                    shared = np.zeros(len(net.compressors), bool)
+                    shared[m.branch_row[sel]] = m.unit_share[sel] != 1.0
+                    if shared[rows].any():
                         return {}, True
                 continue
-            if (comp, col) not in _SETPOINTS:
+            if (comp, col) not in elig:
                 return {}, True
             try:
-                val = float(v)
+                x = np.asarray(vals, dtype=float)
             except (TypeError, ValueError):
                 return {}, True
-            if not math.isfinite(val):
+            target = elig[(comp, col)][rows]
+            if not np.isfinite(x).all() or (target < 0).any():
                 return {}, True
-            if not self._fast_ok(comp, eid, col):
-                return {}, True
-            fast[(comp, eid, col)] = val
+            fast[(comp, col)] = (rows, target, x)
         return fast, False
 
-    def _fast_ok(self, comp: str, eid: str, col: str) -> bool:
-        m = self.base.model
-        net = self.base.net
-        df = net[comp]
-        if eid not in df.index:
-            return True  # apply_changes reports the unknown element
-        row = df.index.get_loc(eid)
-        if not bool(df["in_service"].iat[row]):
-            return False
-        if comp in ("sources", "sinks", "storages"):
-            has_p = comp != "storages" and math.isfinite(float(df["p_set_bar"].iat[row]))
-            slack = m.slack_elements
-            is_slack = bool(((slack["component"] == comp) & (slack["id"] == eid)).any())
-            if col == "mass_flow_kg_s":
-                return not has_p and not is_slack and math.isfinite(
-                    float(df["mass_flow_kg_s"].iat[row]))
-            if not has_p:
-                return False
-            node = int(slack.loc[(slack["component"] == comp) & (slack["id"] == eid),
-                                 "node"].iloc[0])
-            return int((slack["node"] == node).sum()) == 1
-        b = _branch_of(m, comp, net, eid)
-        if b is None or m.unit_rep[b] != b or (m.unit_rep == b).sum() > 1:
-            return False
-        want = {"ratio_set": RATIO, "p_out_set_bar": POUT, "pressure_loss_bar": PLOSS}[col]
-        return bool(m.law[b] == want and m.law_set[b] == want)
-
-    def _model_with(self, fast: dict[Change, float]) -> SimModel:
+    def _model_with(self, fast: dict[tuple[str, str], tuple[np.ndarray, np.ndarray, np.ndarray]]
+                    ) -> SimModel:
         """The base solver arrays with set-point changes applied."""
         m = self.base.model
         net = self.base.net
@@ -291,29 +335,24 @@ class Simulator:
         ratio = m.ratio.copy()
         pset = m.p_set_bar.copy()
         dp = m.dp_loss_bar.copy()
-        jid = m.junction_ids
-        for (comp, eid, col), v in fast.items():
-            df = net[comp]
+        for (comp, col), (rows, target, x) in fast.items():
             if col == "mass_flow_kg_s":
-                node = jid.get_loc(df.at[eid, "junction"])
+                old = net[comp]["mass_flow_kg_s"].to_numpy(float)[rows]
                 sign = -1.0 if comp == "sinks" else 1.0
-                inj[node] += sign * (v - float(df.at[eid, "mass_flow_kg_s"]))
+                inj += np.bincount(target, weights=sign * (x - old), minlength=len(inj))
             elif col == "p_set_bar":
-                pfix[jid.get_loc(df.at[eid, "junction"])] = v
+                pfix[target] = x
+            elif col == "ratio_set":
+                ratio[target] = x
+            elif col == "p_out_set_bar":
+                pset[target] = x
             else:
-                b = _branch_of(m, comp, net, eid)
-                assert b is not None
-                if col == "ratio_set":
-                    ratio[b] = v
-                elif col == "p_out_set_bar":
-                    pset[b] = v
-                else:
-                    dp[b] = v
+                dp[target] = x
         new = dataclasses.replace(m, injection_kg_s=inj, p_fixed_bar=pfix, ratio=ratio,
                                   p_set_bar=pset, dp_loss_bar=dp)
-        if any(c[2] == "ratio_set" for c in fast):
+        if ("compressors", "ratio_set") in fast:
             check_pressure_links(new.law, new.fr, new.to, ratio, new.fixed, pfix,
-                                 jid, new.branch_component, new.branch_id)
+                                 m.junction_ids, new.branch_component, new.branch_id)
         return new
 
     # ------------------------------------------------------------------ solving
@@ -323,7 +362,7 @@ class Simulator:
         solve (``Outcome.error`` holds the :class:`SimulationError`)."""
         ch = normalize_changes(changes)
         try:
-            case, view, _ = self._case_for(ch)
+            case, view, overrides = self._case_for(ch)
         except SimulationSetupError as exc:
             err = SimulationError("setup", str(exc))
             return Outcome(self.base, self.base.net, NewtonState(x=np.zeros(0)), None,
@@ -340,7 +379,7 @@ class Simulator:
             x0 = case.x_last if warm and case.x_last is not None else None
             if x0 is not None and case.eps_last is not None:
                 k.eps_loss = case.eps_last.copy()
-            st = solve(k, lhv, gas.kappa, progress=progress, x0=x0)
+            st = solve(k, lhv, gas.kappa, progress=progress, x0=x0, chord_start=x0 is not None)
             if not st.converged and x0 is not None:  # fall back to a cold start
                 k.set_values(k.m)
                 st = solve(k, lhv, gas.kappa, progress=progress)
@@ -378,7 +417,7 @@ class Simulator:
                 summary["message"] = msg
                 failure = SimulationError("infeasible", msg, bad)
         summary["ok"] = failure is None
-        return Outcome(case, view, st, state, summary, failure)
+        return Outcome(case, view, st, state, summary, failure, overrides)
 
     def _summary(self, case: _Case, view: Network, st: NewtonState, state: State
                  ) -> dict[str, Any]:
@@ -412,10 +451,7 @@ class Simulator:
         if out.state is None:
             assert out.error is not None
             raise out.error
-        builder = out.case.builder
-        if out.net is not out.case.net:
-            builder = builder.rebind(out.net)
-        res = builder.result(out.case.kernel, out.state, self.friction, out.summary)
+        res = out.builder.result(out.case.kernel, out.state, self.friction, out.summary)
         res.summary["n_violations"] = len(res.violations)
         res.summary["wall_time_s"] = time.perf_counter() - t0
         if out.error is not None and raise_on_failure:

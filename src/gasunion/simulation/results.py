@@ -165,8 +165,7 @@ class ResultBuilder:
         self.gas = net.gas
         j = net.junctions
         self.jid = j.index
-        self.p_min = j["p_min_bar"].to_numpy(float)
-        self.p_max = j["p_max_bar"].to_numpy(float)
+        self.overrides: dict[tuple[str, str], np.ndarray] = {}
         self.rows: dict[str, dict[str, np.ndarray]] = {}
         for comp in BRANCHES:
             df = net[comp]
@@ -180,16 +179,20 @@ class ResultBuilder:
             self.rows[comp] = {"node": self.jid.get_indexer(df["junction"]) if len(df)
                                else np.zeros(0, int), "on": df["in_service"].to_numpy(bool)}
 
-    def rebind(self, net: Network) -> ResultBuilder:
-        """The same builder for ``net``, a variant with the same elements in the same order
-        (set-points or bounds changed)."""
+    def with_overrides(self, overrides: dict[tuple[str, str], np.ndarray]) -> ResultBuilder:
+        """The same builder with some columns replaced: (component, column) -> whole column
+        (a variant with set-points or bounds changed)."""
         new = ResultBuilder.__new__(ResultBuilder)
         new.__dict__.update(self.__dict__)
-        new.net = net
-        j = net.junctions
-        new.p_min = j["p_min_bar"].to_numpy(float)
-        new.p_max = j["p_max_bar"].to_numpy(float)
+        new.overrides = overrides
         return new
+
+    def col(self, comp: str, name: str) -> np.ndarray:
+        """Column ``name`` of table ``comp`` as floats (with overrides)."""
+        v = self.overrides.get((comp, name))
+        if v is not None:
+            return v
+        return self.net[comp][name].to_numpy(float)
 
     # ------------------------------------------------------------------ arrays per table row
     def branch_flows(self, k: Kernel, st: State, comp: str) -> np.ndarray:
@@ -242,7 +245,7 @@ class ResultBuilder:
         out = {}
         for comp, sign in (("sources", 1.0), ("sinks", -1.0), ("storages", 1.0)):
             df = self.net[comp]
-            flow = df["mass_flow_kg_s"].to_numpy(float).copy()
+            flow = self.col(comp, "mass_flow_kg_s").copy()
             if comp != "storages":
                 sl = slack_el[slack_el["component"] == comp]
                 if len(sl):
@@ -259,13 +262,14 @@ class ResultBuilder:
         net = self.net
         out: list[tuple[str, str, np.ndarray, np.ndarray, bool, np.ndarray]] = []
         on_j = np.ones(len(self.jid), bool)
-        out.append(("junctions", "p_bar", st.p_bar, self.p_max, True, on_j))
-        out.append(("junctions", "p_bar", st.p_bar, self.p_min, False, on_j))
+        out.append(("junctions", "p_bar", st.p_bar, self.col("junctions", "p_max_bar"), True,
+                    on_j))
+        out.append(("junctions", "p_bar", st.p_bar, self.col("junctions", "p_min_bar"), False,
+                    on_j))
         if len(net.pipes):
             r = self.rows["pipes"]
             pmx = np.fmax(st.p_bar[r["fi"]], st.p_bar[r["ti"]])
-            out.append(("pipes", "p_bar", pmx, net.pipes["p_max_bar"].to_numpy(float), True,
-                        r["on"]))
+            out.append(("pipes", "p_bar", pmx, self.col("pipes", "p_max_bar"), True, r["on"]))
         nflows = self.node_flows(k, st)
         for comp in (*BRANCHES, "sources", "sinks"):
             df = net[comp]
@@ -273,9 +277,9 @@ class ResultBuilder:
                 continue
             f = nflows[comp] if comp in nflows else self.branch_flows(k, st, comp)
             on = self.rows[comp]["on"]
-            out.append((comp, "mass_flow_kg_s", f, df["mass_flow_max_kg_s"].to_numpy(float),
+            out.append((comp, "mass_flow_kg_s", f, self.col(comp, "mass_flow_max_kg_s"),
                         True, on))
-            out.append((comp, "mass_flow_kg_s", f, df["mass_flow_min_kg_s"].to_numpy(float),
+            out.append((comp, "mass_flow_kg_s", f, self.col(comp, "mass_flow_min_kg_s"),
                         False, on))
         c = net.compressors
         if len(c):
@@ -285,14 +289,14 @@ class ResultBuilder:
             ratio = np.where(active, cr["ratio"], np.nan)
             r = self.rows["compressors"]
             out += [
-                ("compressors", "ratio", ratio, c["ratio_max"].to_numpy(float), True, on),
-                ("compressors", "ratio", ratio, c["ratio_min"].to_numpy(float), False, on),
-                ("compressors", "power_mw", cr["power_mw"], c["power_max_mw"].to_numpy(float),
-                 True, on),
+                ("compressors", "ratio", ratio, self.col("compressors", "ratio_max"), True, on),
+                ("compressors", "ratio", ratio, self.col("compressors", "ratio_min"), False, on),
+                ("compressors", "power_mw", cr["power_mw"],
+                 self.col("compressors", "power_max_mw"), True, on),
                 ("compressors", "p_from_bar", st.p_bar[r["fi"]],
-                 c["p_in_min_bar"].to_numpy(float), False, on),
+                 self.col("compressors", "p_in_min_bar"), False, on),
                 ("compressors", "p_to_bar", st.p_bar[r["ti"]],
-                 c["p_out_max_bar"].to_numpy(float), True, on),
+                 self.col("compressors", "p_out_max_bar"), True, on),
             ]
         return out
 
@@ -360,8 +364,8 @@ class ResultBuilder:
             df = net[comp]
             cols = {"junction": df["junction"].to_numpy()}
             if comp != "storages":
-                cols["p_set_bar"] = df["p_set_bar"].to_numpy(float)
-                cols["nominated_kg_s"] = df["mass_flow_kg_s"].to_numpy(float)
+                cols["p_set_bar"] = self.col(comp, "p_set_bar")
+                cols["nominated_kg_s"] = self.col(comp, "mass_flow_kg_s")
             cols["mass_flow_kg_s"] = nflows[comp]
             cols["flow_mcm_d"] = gas.mcm_d_from_kg_s(nflows[comp])
             tables[comp] = pd.DataFrame(cols, index=pd.Index(df.index, name="id"))

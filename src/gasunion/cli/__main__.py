@@ -1,0 +1,5 @@
+"""``python -m gasunion.cli`` runs the ``gasunion`` command line."""
+
+from gasunion.cli import main
+
+main()
