@@ -316,6 +316,38 @@ def test_missing_dependency_one_line_verbatim(output: str, monkeypatch: pytest.M
     assert "pip install 'gasunion[coolprop]'" in lines[0]  # brackets not eaten as markup
 
 
+def test_warnings_go_to_stderr_as_one_line(monkeypatch: pytest.MonkeyPatch) -> None:
+    import warnings
+
+    import gasunion.simulation as sim
+
+    real = sim.simulate
+
+    def warns(*args: Any, **kwargs: Any) -> Any:
+        warnings.warn("papay: temperature outside the validity range", gu.ValidityRangeWarning,
+                      stacklevel=2)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr("gasunion.simulation.simulate", warns)
+    r = run("simulate", MATGAS40, "--json")
+    assert r.exit_code == 0 and as_json(r)["ok"] is True  # stdout: the JSON document only
+    assert r.stderr.strip() == "warning: papay: temperature outside the validity range"
+
+
+@pytest.mark.parametrize(("error", "code"), [
+    (ModuleNotFoundError("No module named 'CoolProp'", name="CoolProp"), 2),  # not installed
+    (ImportError("cannot import name 'x' from 'gasunion.simulation'"), 1),  # a defect
+])
+def test_import_errors(error: ImportError, code: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    def fails(*args: Any, **kwargs: Any) -> None:
+        raise error
+
+    monkeypatch.setattr("gasunion.simulation.simulate", fails)
+    r = run("simulate", MATGAS40, "--json")
+    assert r.exit_code == code
+    assert as_json(r)["error"]["kind"] == ("missing_dependency" if code == 2 else "internal")
+
+
 @pytest.mark.parametrize("output", ["text", "json"])
 def test_unexpected_exception_is_an_internal_error(output: str,
                                                   monkeypatch: pytest.MonkeyPatch) -> None:

@@ -211,3 +211,20 @@ def test_sweep_writes_parquet_and_csv(tmp_path: Path) -> None:
     assert {"junctions.p_bar.parquet", "pipes.mass_flow_kg_s.csv", "summary.parquet"} <= names
     back = pd.read_parquet(tmp_path / "junctions.p_bar.parquet")
     np.testing.assert_allclose(back.to_numpy(), res.junctions.to_numpy())
+
+
+def test_defect_inside_the_solver_is_an_internal_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A bug in the kernel (here: the friction law raising FloatingPointError, as a numerical
+    defect would) is reported as kind 'internal' that says so, not as a setup error of the
+    user's input."""
+    from gasunion.simulation import newton
+
+    def broken(*args: object, **kw: object) -> None:
+        raise FloatingPointError("overflow in a kernel")
+
+    monkeypatch.setattr(newton, "friction_term", broken)
+    with pytest.raises(gu.SimulationError) as info:
+        gu.simulate(gaslib135())
+    assert info.value.kind == "internal"
+    assert "internal error" in str(info.value) and "not of the input" in str(info.value)
+    assert isinstance(info.value, gu.GasunionError)

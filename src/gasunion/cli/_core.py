@@ -116,11 +116,11 @@ def classify(exc: BaseException) -> CliError:
     """The :class:`CliError` for any exception raised inside a command."""
     if isinstance(exc, CliError):
         return exc
-    if isinstance(exc, ImportError):  # MissingDependencyError included: one line, exit 2
-        text = " ".join(str(exc).split())
-        if not isinstance(exc, MissingDependencyError):
-            text = f"a required module is missing: {text}"
-        return CliError("missing_dependency", text)
+    if isinstance(exc, MissingDependencyError):  # one line with the install command, exit 2
+        return CliError("missing_dependency", " ".join(str(exc).split()))
+    if isinstance(exc, ModuleNotFoundError) and exc.name and not exc.name.startswith("gasunion"):
+        return CliError("missing_dependency", f"a required package is not installed: {exc}")
+    # any other ImportError (e.g. a name missing inside gasunion) is a defect: "internal" below
     if _instance_of(exc, "gasunion.simulation", "SimulationError"):
         kind = str(getattr(exc, "kind", "internal"))
         first = str(exc).split("\n", 1)[0].rstrip(":")

@@ -53,6 +53,8 @@ class ValidationReport:
     """All findings of a validation run."""
 
     issues: list[Issue] = field(default_factory=list)
+    #: ``islands(net)`` as computed by the topology check (reused by the simulator)
+    islands: tuple[int, np.ndarray] | None = field(default=None, repr=False, compare=False)
 
     @property
     def errors(self) -> list[Issue]:
@@ -359,6 +361,7 @@ def _check_topology(net: Network, rep: ValidationReport) -> None:
     anchored[j.index.get_indexer(slack)] = True
     anchored[j.index.get_indexer(regs["to_junction"])] = True
     n, labels = islands(net)
+    rep.islands = (n, labels)
     has_anchor = np.zeros(n, bool)
     has_anchor[labels[anchored]] = True
     # where gas can enter or leave an island: in-service node elements, or the inlet of an

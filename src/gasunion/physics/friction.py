@@ -282,8 +282,9 @@ def friction_factor(
     lam[~pos] = np.inf
     dlam[~pos] = -np.inf
     rp, dp, kp = r[pos], d[pos], k[pos]
-    lam_lam = 64.0 / rp
-    dlam_lam = -64.0 / rp**2
+    with np.errstate(over="ignore", divide="ignore"):  # Re ~ 1e-160: -inf slope, as at 0
+        lam_lam = 64.0 / rp
+        dlam_lam = -64.0 / rp**2
     if m in ("nikuradse", "weymouth"):
         lt, dlt = _turbulent(m, rp, dp, kp)
         lamin = lam_lam > lt

@@ -107,12 +107,14 @@ class _Active:
         return v if self.all else v[self.mask]
 
 
-def build_model(net: Network, slack: str = "auto") -> SimModel:
+def build_model(net: Network, slack: str = "auto",
+                island_labels: tuple[int, np.ndarray] | None = None) -> SimModel:
     """Turn ``net`` into solver arrays.
 
     ``slack="auto"``: an island with no pressure reference gets one at the in-service source
     with the highest ``p_max_bar`` of its junction (pressure = that ``p_max_bar``); the choice
     is recorded in :attr:`SimModel.assumptions`. ``slack="none"``: such an island is an error.
+    ``island_labels``: ``islands(net)`` if already computed (e.g. by validation).
     """
     if slack not in ("auto", "none"):
         raise ValueError(f"slack must be 'auto' or 'none', got {slack!r}")
@@ -237,7 +239,7 @@ def build_model(net: Network, slack: str = "auto") -> SimModel:
         )
 
     # ---------------------------------------------------------------- islands / slack
-    n_isl, labels = islands(net)
+    n_isl, labels = island_labels if island_labels is not None else islands(net)
     anchored_nodes = np.zeros(n, bool)
     anchored_nodes[fixed] = True
     anchored_nodes[pout_to] = True

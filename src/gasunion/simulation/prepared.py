@@ -181,7 +181,8 @@ class Simulator:
 
     def __init__(self, net: Network, friction: str = "nikuradse", z: str = "papay", *,
                  tol: float = 1e-10, max_iter: int = 60, slack: str = "auto",
-                 progress: Callable[[float], None] | None = None, cache_size: int = 8) -> None:
+                 progress: Callable[[float], None] | None = None, cache_size: int = 8,
+                 copy: bool = True) -> None:
         if friction not in FRICTION_MODELS:
             raise SimulationSetupError(
                 f"friction must be one of {', '.join(FRICTION_MODELS)}, got {friction!r}")
@@ -203,7 +204,8 @@ class Simulator:
         self._cache: OrderedDict[frozenset[Any], _Case] = OrderedDict()
         self._cache_size = cache_size
         self._elig: dict[tuple[str, str], np.ndarray] | None = None
-        self.base = self._build(net.copy())
+        # a copy keeps the prepared state independent of later edits of ``net``
+        self.base = self._build(net.copy() if copy else net)
 
     # ------------------------------------------------------------------ building
     def _build(self, net: Network) -> _Case:
@@ -214,7 +216,7 @@ class Simulator:
                                   diag[diag.severity == "error"])
         _check_friction_inputs(net, self.friction)
         try:
-            m = build_model(net, slack=self.slack)
+            m = build_model(net, slack=self.slack, island_labels=report.islands)
         except SimulationSetupError as exc:
             raise SimulationError("setup", str(exc)) from None
         k = Kernel(m, self.z_model, net.gas.r_specific, net.gas.temperature_k,

@@ -130,6 +130,7 @@ class State:
     head: np.ndarray  #: isentropic head per compressor branch [J/kg]
     fuel: np.ndarray  #: fuel per compressor branch [kg/s]
     max_balance_error: float  #: largest mass-balance error at free junctions [kg/s]
+    cache: dict[Any, Any] = field(default_factory=dict, repr=False)  #: derived arrays
 
 
 def state_of(k: Kernel, x: np.ndarray, kappa: float) -> State:
@@ -229,6 +230,10 @@ class ResultBuilder:
         to the junction's pressure-set sources, a withdrawal to its sinks; where only one kind
         is pressure-set, it takes the balance whatever its sign), shared equally.
         """
+        key = ("node_flows", id(self))
+        if key in st.cache:
+            cached: dict[str, np.ndarray] = st.cache[key]
+            return cached
         m = k.m
         n = m.n_nodes
         remainder = np.where(m.fixed, st.injection - m.injection_kg_s, 0.0)
@@ -253,6 +258,7 @@ class ResultBuilder:
                     flow[rows] = sign * shares[comp][sl["node"].to_numpy(int)]
             flow[~self.rows[comp]["on"]] = 0.0
             out[comp] = flow
+        st.cache[key] = out
         return out
 
     # ------------------------------------------------------------------ bounds

@@ -51,5 +51,6 @@ def simulate(
         the last iterate with ``summary["converged"] = False`` or ``summary["feasible"] = False``.
     progress: called with (Newton iteration, scaled residual) after each iteration.
     """
-    sim = Simulator(net, friction=friction, z=z, tol=tol, max_iter=max_iter, slack=slack)
+    sim = Simulator(net, friction=friction, z=z, tol=tol, max_iter=max_iter, slack=slack,
+                    copy=False)  # used once, before the caller can edit ``net``
     return sim.run(raise_on_failure=raise_on_failure, progress=progress)
