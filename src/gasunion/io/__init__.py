@@ -80,7 +80,9 @@ def read(
 
 
 def write(net: Network, path: str | Path) -> None:
-    """Write ``net``: ``.json`` (own, lossless) or ``.geojson`` (GIS export)."""
+    """Write ``net``: ``.json`` (own, lossless), ``.geojson`` (GIS export) or ``.net`` (GasLib
+    XML, plus a ``.scn`` scenario next to it when the network has set-points; see
+    :func:`gasunion.io.gaslib_writer.write_gaslib` for what GasLib cannot hold)."""
     p = Path(path)
     suffix = p.suffix.lower()
     if suffix == ".json":
@@ -91,8 +93,12 @@ def write(net: Network, path: str | Path) -> None:
         from gasunion.io.geojson import write_geojson
 
         write_geojson(net, p)
+    elif suffix == ".net":
+        from gasunion.io.gaslib_writer import write_gaslib
+
+        write_gaslib(net, p)
     else:
         raise ValueError(
-            f"cannot write {p.name!r}: supported output formats are .json (gasunion) and "
-            ".geojson"
+            f"cannot write {p.name!r}: supported output formats are .json (gasunion), "
+            ".geojson and .net (GasLib)"
         )

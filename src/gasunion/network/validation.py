@@ -135,7 +135,31 @@ def _check_columns(net: Network, rep: ValidationReport) -> None:
         if dup.any():  # per-element messages look values up by id: check the rest once fixed
             _report_mask(rep, comp, df, dup, "id", lambda _e: "duplicate id")
             continue
-        for a in attributes(comp).values():
+        attrs = list(attributes(comp).values())
+        floats = [a for a in attrs if a.dtype == "float"]
+        block = df[[a.name for a in floats]].to_numpy(dtype=float) if floats else None
+        fpos = {a.name: k for k, a in enumerate(floats)}
+        for a in attrs:
+            if a.dtype == "float":
+                assert block is not None
+                v = block[:, fpos[a.name]]
+                fin = np.isfinite(v)
+                if a.check not in _FLOAT_CHECKS and (not a.required or fin.all()) and (
+                        fin | np.isnan(v)).all():
+                    continue
+                col = df[a.name]
+                unit = f" {a.unit}" if a.unit else ""
+                if a.required:
+                    _report_mask(rep, comp, df, ~fin, a.name,
+                                 lambda _e: "is required but missing/not finite")
+                if a.check in _FLOAT_CHECKS:
+                    test, text = _FLOAT_CHECKS[a.check]
+                    with np.errstate(invalid="ignore"):
+                        bad = fin & test(v)
+                    _report_mask(rep, comp, df, bad, a.name,
+                                 lambda e, c=col, t=text, u=unit: f"{t}, got {float(c[e]):g}{u}")
+                _report_mask(rep, comp, df, np.isinf(v), a.name, lambda _e: "is infinite")
+                continue
             col = df[a.name]
             if a.dtype == "str":
                 if not (a.required or a.ref or a.choices):
@@ -154,22 +178,6 @@ def _check_columns(net: Network, rep: ValidationReport) -> None:
                     _report_mask(rep, comp, df, bad, a.name,
                                  lambda e, c=col, ch=a.choices:
                                  f"{c[e]!r} is not one of {', '.join(ch)}")
-            elif a.dtype == "float":
-                v = col.to_numpy(dtype=float)
-                fin = np.isfinite(v)
-                if fin.all() and a.check not in _FLOAT_CHECKS:
-                    continue
-                unit = f" {a.unit}" if a.unit else ""
-                if a.required:
-                    _report_mask(rep, comp, df, ~fin, a.name,
-                                 lambda _e: "is required but missing/not finite")
-                if a.check in _FLOAT_CHECKS:
-                    test, text = _FLOAT_CHECKS[a.check]
-                    with np.errstate(invalid="ignore"):
-                        bad = fin & test(v)
-                    _report_mask(rep, comp, df, bad, a.name,
-                                 lambda e, c=col, t=text, u=unit: f"{t}, got {float(c[e]):g}{u}")
-                _report_mask(rep, comp, df, np.isinf(v), a.name, lambda _e: "is infinite")
 
 
 def _check_bounds(net: Network, rep: ValidationReport) -> None:
