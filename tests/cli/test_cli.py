@@ -441,3 +441,15 @@ def test_lazy_public_names() -> None:
     assert {"Simulator", "sweep", "SweepResult", "__version__"} <= set(gu.__all__) <= set(dir(gu))
     with pytest.raises(AttributeError):
         _ = gu.no_such_name  # type: ignore[attr-defined]
+
+
+def test_convert_to_gaslib_round_trips(tmp_path: Path) -> None:
+    """convert .net -> .net (+ .scn): simulating the written files gives the original's
+    pressures (same network, GasLib units written exactly)."""
+    target = tmp_path / "g40.net"
+    r = run("convert", NET40, str(target), "-s", SCN40)
+    assert r.exit_code == 0, r.output
+    assert target.exists() and target.with_suffix(".scn").exists()
+    a = gu.simulate(gu.read(NET40, scenario=SCN40)).junctions["p_bar"]
+    b = gu.simulate(gu.read(target, scenario=target.with_suffix(".scn"))).junctions["p_bar"]
+    pd.testing.assert_series_equal(a, b.reindex(a.index), rtol=1e-9, check_names=False)

@@ -280,25 +280,31 @@ def validate_cmd(
 
 
 # ----------------------------------------------------------------------------------- convert
-@app.command("convert", cls=Command, short_help="Convert a network to .json or .geojson.",
+@app.command("convert", cls=Command,
+             short_help="Convert a network to .json, .geojson or GasLib .net.",
              help="Convert a network between formats, chosen by the suffix of TARGET: .json "
-             "(gasunion, lossless) or .geojson (GIS). An invalid network is refused (exit code "
-             "2); gasunion validate lists its problems.")
+             "(gasunion, lossless), .geojson (GIS) or .net (GasLib XML, with a .scn nomination "
+             "beside it; what GasLib cannot hold is listed in docs/format.md: with "
+             "--drop-unsupported it is dropped with a warning, else refused). An invalid network "
+             "is refused (exit code 2); gasunion validate lists its problems.")
 def convert_cmd(
     source: Annotated[Path, typer.Argument(metavar="SOURCE", show_default=False,
                                            help="Input network (.net, .m, .json).")],
     target: Annotated[Path, typer.Argument(metavar="TARGET", show_default=False,
-                                           help="Output: .json (gasunion, lossless) or .geojson "
-                                           "(GIS).")],
+                                           help="Output: .json (gasunion, lossless), .geojson "
+                                           "(GIS) or .net (GasLib).")],
     scenario: ScenarioOpt = None,
+    drop_unsupported: Annotated[bool, typer.Option(
+        "--drop-unsupported", help="GasLib output: drop what the format cannot hold (owners, "
+        "countries, fixed friction factors, ...) with a warning instead of refusing.")] = False,
     as_json: JsonFlag = False,
 ) -> None:
     """Convert a network between formats (see the help text above)."""
     ui = Ui("convert", as_json=as_json)
     with ui.guard():
-        if target.suffix.lower() not in (".json", ".geojson"):
+        if target.suffix.lower() not in (".json", ".geojson", ".net"):
             raise CliError("bad_option", f"cannot write {target.name!r}: the output formats are "
-                           ".json (gasunion) and .geojson")
+                           ".json (gasunion), .geojson and .net (GasLib)")
         if target.is_dir():
             raise CliError("bad_output", f"{target} is a folder; give a file name")
         if not target.parent.is_dir():
@@ -311,7 +317,12 @@ def convert_cmd(
         from gasunion.io import write
 
         with ui.status(f"writing {target.name} ..."):
-            write(net, target)
+            if target.suffix.lower() == ".net":
+                from gasunion.io.gaslib_writer import write_gaslib
+
+                write_gaslib(net, target, drop_unsupported=drop_unsupported)
+            else:
+                write(net, target)
         if as_json:
             ui.emit_ok(source=source, target=target, network=net.name, counts=net.counts(),
                        n_warnings=len(report.warnings))
