@@ -90,7 +90,9 @@ def grid_file(n: int) -> Path:
     CACHE.mkdir(exist_ok=True)
     path = CACHE / f"meshed-{n}.net"
     if not path.exists() or not path.with_suffix(".scn").exists():
-        gu.write(meshed_network(n, seed=1), path)
+        from gasunion.io.gaslib_writer import write_gaslib
+
+        write_gaslib(meshed_network(n, seed=1), path, drop_unsupported=True)
     return path
 
 

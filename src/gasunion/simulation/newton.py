@@ -33,16 +33,17 @@ import math
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import scipy.sparse as sp
-import scipy.sparse.linalg as spla
 
 from gasunion.physics.compressibility import ZModel
 from gasunion.physics.compressor import isentropic_head
 from gasunion.physics.constants import GRAVITY
 from gasunion.physics.friction import friction_factor, friction_term, reynolds
 from gasunion.physics.pipe import mean_pressure
+from gasunion.simulation.linear import Klu, SuperLU, klu_library
 from gasunion.simulation.model import CLOSED, EQUAL, PIPE, PLOSS, POUT, RATIO, SimModel
 
 _PI_FLOOR = 1e-6  # bar^2: pressures are evaluated at sqrt(max(pi, floor)) inside Z and laws
@@ -63,6 +64,8 @@ class NewtonOptions:
     #: still cuts the residual by at least ``chord_rate``
     chord_below: float = 1e-3
     chord_rate: float = 0.25
+    #: sparse LU: "auto" (KLU where the library is installed, else SuperLU), "klu", "superlu"
+    linear_solver: str = "auto"
     warm_picard_steps: int = 0  #: linearised steps before Newton from given start values
 
 
@@ -139,10 +142,30 @@ class Kernel:
         vals_bal = np.concatenate([-np.ones(ffree.sum()), np.ones(tfree.sum())])
         self.B = sp.csr_matrix((vals_bal, (rows_bal, cols_bal)), shape=(self.nf, nb))
         self._order: np.ndarray | None = None  #: fill-reducing order, found at the first LU
-        self._lu: spla.SuperLU | None = None  #: last factorisation (for chord steps)
+        self._lu: Any = None  #: last factorisation (for chord steps)
+        #: KLU (symbolic analysis once, refactorisations) where the library is installed
+        self._klu: Klu | None = None
+        want = options.linear_solver
+        if want not in ("auto", "klu", "superlu"):
+            raise ValueError(f"linear_solver must be auto, klu or superlu, got {want!r}")
+        have_klu = want != "superlu" and klu_library() is not None
+        if want == "klu" and not have_klu:
+            raise RuntimeError("linear_solver='klu': the SuiteSparse KLU library (libklu) is not "
+                               "installed (Debian/Ubuntu: apt install libklu1 or libklu2)")
+        self.linear_solver = "klu" if have_klu else "superlu"
         self.factorizations = 0
         self.set_values(m)
-        self._build_reduced_pattern()
+        if self.linear_solver == "klu":
+            self._order = None  # KLU orders (AMD) itself: the pattern stays in natural order
+            self._build_reduced_pattern()
+            try:
+                self._klu = Klu(self.J)
+            except RuntimeError:
+                self.linear_solver = "superlu"
+            if self._klu is not None:
+                self._order = np.arange(self.n_red)
+        else:
+            self._build_reduced_pattern()
         # compressor fuel
         self.fuel = np.zeros(len(m.comp_branch))
 
@@ -471,19 +494,19 @@ class Kernel:
         vals = vals * self.xscale[cols] / self.fscale[rows]
         return sp.csc_matrix((vals, (rows, cols)), shape=(self.nx, self.nx))
 
-    def factorize(self, J: sp.csc_matrix) -> spla.SuperLU:
-        """SuperLU of the reduced matrix in symmetric mode.
+    def factorize(self, J: sp.csc_matrix) -> Any:
+        """Factorise the reduced matrix: KLU (refactorisation with the first pivot sequence,
+        see :mod:`.linear`) where available, else SuperLU in symmetric mode.
 
-        The fill-reducing order (minimum degree on ``A + A^T``) depends only on the pattern:
-        it is computed at the first factorisation and then built into the slot map, so later
-        matrices arrive already permuted and are factorised in their natural order (about
-        half the cost of ordering anew each time).
+        SuperLU: the fill-reducing order (minimum degree on ``A + A^T``) depends only on the
+        pattern: it is computed at the first factorisation and then built into the slot map,
+        so later matrices arrive already permuted and are factorised in their natural order
+        (about half the cost of ordering anew each time).
         """
-        if self._order is None:
-            return spla.splu(J, permc_spec="MMD_AT_PLUS_A", diag_pivot_thresh=0.1,
-                             options={"SymmetricMode": True})
-        return spla.splu(J, permc_spec="NATURAL", diag_pivot_thresh=0.1,
-                         options={"SymmetricMode": True})
+        if self._klu is not None:
+            self._klu.factor(J.data)
+            return self._klu
+        return SuperLU().factor(J, natural=self._order is not None)
 
     def newton_step(self, F: np.ndarray, d: Derivatives,
                     refactor: bool = True) -> tuple[np.ndarray, float]:

@@ -182,7 +182,7 @@ class Simulator:
     def __init__(self, net: Network, friction: str = "nikuradse", z: str = "papay", *,
                  tol: float = 1e-10, max_iter: int = 60, slack: str = "auto",
                  progress: Callable[[float], None] | None = None, cache_size: int = 8,
-                 copy: bool = True) -> None:
+                 copy: bool = True, linear_solver: str = "auto") -> None:
         if friction not in FRICTION_MODELS:
             raise SimulationSetupError(
                 f"friction must be one of {', '.join(FRICTION_MODELS)}, got {friction!r}")
@@ -191,7 +191,11 @@ class Simulator:
         self.friction = friction
         self.z = z
         self.slack = slack
-        self.options = NewtonOptions(friction=friction, tol=tol, max_iter=max_iter)
+        if linear_solver not in ("auto", "klu", "superlu"):
+            raise SimulationSetupError(f"linear_solver must be auto, klu or superlu, got "
+                                       f"{linear_solver!r}")
+        self.options = NewtonOptions(friction=friction, tol=tol, max_iter=max_iter,
+                                     linear_solver=linear_solver)
         self.gas = net.gas
         try:
             self.z_model = make_z_model(z, net.gas, **({"progress": progress} if progress else {}))
@@ -219,8 +223,11 @@ class Simulator:
             m = build_model(net, slack=self.slack, island_labels=report.islands)
         except SimulationSetupError as exc:
             raise SimulationError("setup", str(exc)) from None
-        k = Kernel(m, self.z_model, net.gas.r_specific, net.gas.temperature_k,
-                   net.gas.viscosity_pa_s, self.options)
+        try:
+            k = Kernel(m, self.z_model, net.gas.r_specific, net.gas.temperature_k,
+                       net.gas.viscosity_pa_s, self.options)
+        except RuntimeError as exc:  # linear_solver="klu" without the library
+            raise SimulationError("setup", str(exc)) from None
         return _Case(net=net, model=m, kernel=k, builder=ResultBuilder(net))
 
     def _case_for(self, changes: Grouped
@@ -432,6 +439,7 @@ class Simulator:
             "converged": bool(st.converged),
             "iterations": st.iterations,
             "factorizations": k.factorizations,
+            "linear_solver": k.linear_solver,
             "residual_norm": st.residual_norm,
             "solve_time_s": st.solve_time_s,
             "lu_time_s": st.lu_time_s,

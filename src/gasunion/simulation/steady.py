@@ -30,6 +30,7 @@ def simulate(
     slack: str = "auto",
     raise_on_failure: bool = True,
     progress: Callable[[int, float], None] | None = None,
+    linear_solver: str = "auto",
 ) -> SimulationResult:
     """Steady-state, isothermal gas flow on ``net``.
 
@@ -50,7 +51,10 @@ def simulate(
     raise_on_failure: raise :class:`SimulationError` if not converged or infeasible; else return
         the last iterate with ``summary["converged"] = False`` or ``summary["feasible"] = False``.
     progress: called with (Newton iteration, scaled residual) after each iteration.
+    linear_solver: sparse LU of the Newton steps: ``"auto"`` (SuiteSparse KLU where the
+        library is installed, else SciPy's SuperLU), ``"klu"`` or ``"superlu"``; the same
+        solution either way (``summary["linear_solver"]`` says which ran).
     """
     sim = Simulator(net, friction=friction, z=z, tol=tol, max_iter=max_iter, slack=slack,
-                    copy=False)  # used once, before the caller can edit ``net``
+                    copy=False, linear_solver=linear_solver)  # used once, before the caller can edit ``net``
     return sim.run(raise_on_failure=raise_on_failure, progress=progress)

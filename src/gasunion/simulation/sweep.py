@@ -227,7 +227,7 @@ def _validate_changes(net: Network, changes: pd.DataFrame) -> pd.DataFrame:
 
 def sweep(net: Network, changes: pd.DataFrame, friction: str = "nikuradse", z: str = "papay",
           *, client: Any = None, chunk_size: int | None = None, tol: float = 1e-10,
-          max_iter: int = 60, slack: str = "auto",
+          max_iter: int = 60, slack: str = "auto", linear_solver: str = "auto",
           progress: Callable[[int, int], None] | None = None) -> SweepResult:
     """Solve one steady state per scenario (row of ``changes``); see the module docstring.
 
@@ -236,7 +236,7 @@ def sweep(net: Network, changes: pd.DataFrame, friction: str = "nikuradse", z: s
     """
     changes = _validate_changes(net, changes)
     settings: dict[str, Any] = {"friction": friction, "z": z, "tol": tol, "max_iter": max_iter,
-                                "slack": slack}
+                                "slack": slack, "linear_solver": linear_solver}
     t0 = time.perf_counter()
     total = len(changes)
     done = [0]
