@@ -55,6 +55,10 @@ class ValidationReport:
     issues: list[Issue] = field(default_factory=list)
     #: ``islands(net)`` as computed by the topology check (reused by the simulator)
     islands: tuple[int, np.ndarray] | None = field(default=None, repr=False, compare=False)
+    #: junction positions of reference columns, see :func:`junction_positions` (reused by the
+    #: simulator right after validation, while the tables are unchanged)
+    positions: dict[tuple[str, str], np.ndarray] = field(default_factory=dict, repr=False,
+                                                         compare=False)
 
     @property
     def errors(self) -> list[Issue]:
@@ -126,7 +130,6 @@ _FLOAT_CHECKS = {
 
 
 def _check_columns(net: Network, rep: ValidationReport) -> None:
-    junction_ids = net.junctions.index
     for comp in COMPONENTS:
         df = net[comp]
         if not len(df):
@@ -170,7 +173,7 @@ def _check_columns(net: Network, rep: ValidationReport) -> None:
                     _report_mask(rep, comp, df, empty, a.name,
                                  lambda _e: "is required but empty")
                 if a.ref == "junctions":
-                    bad = ~empty & (junction_ids.get_indexer(vals) < 0)
+                    bad = ~empty & (junction_positions(net, comp, a.name, rep.positions) < 0)
                     _report_mask(rep, comp, df, bad, a.name,
                                  lambda e, c=col: f"unknown junction {c[e]!r}")
                 if a.choices:
@@ -301,7 +304,22 @@ def reference_candidates(net: Network, in_island: np.ndarray,
     return pd.Series(pmax[fin], index=df.index[ok][fin])
 
 
-def islands(net: Network, cut_regulators: bool = True) -> tuple[int, np.ndarray]:
+def junction_positions(net: Network, comp: str, col: str,
+                       cache: dict[tuple[str, str], np.ndarray] | None = None) -> np.ndarray:
+    """Position in ``net.junctions`` of the junction each row of ``net[comp][col]`` names
+    (-1 if unknown), memoised in ``cache`` (valid only while the tables are unchanged)."""
+    if cache is not None and (comp, col) in cache:
+        return cache[(comp, col)]
+    df = net[comp]
+    pos = (net.junctions.index.get_indexer(df[col].to_numpy(dtype=object)) if len(df)
+           else np.zeros(0, dtype=np.intp))
+    if cache is not None:
+        cache[(comp, col)] = pos
+    return pos
+
+
+def islands(net: Network, cut_regulators: bool = True,
+            positions: dict[tuple[str, str], np.ndarray] | None = None) -> tuple[int, np.ndarray]:
     """Connected components of the junction graph over flow-carrying branches.
 
     Closed valves, closed control valves, compressors that are off and out-of-service branches
@@ -326,8 +344,8 @@ def islands(net: Network, cut_regulators: bool = True) -> tuple[int, np.ndarray]
             m &= (df["mode"] != "off").to_numpy()
             if cut_regulators:
                 m &= (df["mode"] != "p_out").to_numpy()
-        f = j.get_indexer(df["from_junction"])
-        t = j.get_indexer(df["to_junction"])
+        f = junction_positions(net, comp, "from_junction", positions)
+        t = junction_positions(net, comp, "to_junction", positions)
         m &= (f >= 0) & (t >= 0)
         rows.append(f[m])
         cols.append(t[m])
@@ -368,7 +386,7 @@ def _check_topology(net: Network, rep: ValidationReport) -> None:
     anchored = np.zeros(len(j), bool)
     anchored[j.index.get_indexer(slack)] = True
     anchored[j.index.get_indexer(regs["to_junction"])] = True
-    n, labels = islands(net)
+    n, labels = islands(net, positions=rep.positions)
     rep.islands = (n, labels)
     has_anchor = np.zeros(n, bool)
     has_anchor[labels[anchored]] = True
@@ -382,9 +400,8 @@ def _check_topology(net: Network, rep: ValidationReport) -> None:
     gas_in_out[j.index.get_indexer(regs["from_junction"])] = True
     attached = gas_in_out.copy()
     for comp in BRANCHES:
-        df = net[comp]
-        attached[j.index.get_indexer(df["from_junction"])] = True
-        attached[j.index.get_indexer(df["to_junction"])] = True
+        attached[junction_positions(net, comp, "from_junction", rep.positions)] = True
+        attached[junction_positions(net, comp, "to_junction", rep.positions)] = True
     for k in np.flatnonzero(~has_anchor)[:_MAX_PER_RULE]:
         in_island = labels == k
         members = j.index[in_island]

@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 from gasunion.network import BRANCHES, Network
-from gasunion.network.validation import islands, reference_candidates
+from gasunion.network.validation import islands, junction_positions, reference_candidates
 from gasunion.simulation.laws import CLOSED, EQUAL, PIPE, PLOSS, POUT, RATIO
 from gasunion.simulation.topology import (
     SimulationSetupError,
@@ -108,14 +108,18 @@ class _Active:
 
 
 def build_model(net: Network, slack: str = "auto",
-                island_labels: tuple[int, np.ndarray] | None = None) -> SimModel:
+                island_labels: tuple[int, np.ndarray] | None = None,
+                positions: dict[tuple[str, str], np.ndarray] | None = None) -> SimModel:
     """Turn ``net`` into solver arrays.
 
     ``slack="auto"``: an island with no pressure reference gets one at the in-service source
     with the highest ``p_max_bar`` of its junction (pressure = that ``p_max_bar``); the choice
     is recorded in :attr:`SimModel.assumptions`. ``slack="none"``: such an island is an error.
-    ``island_labels``: ``islands(net)`` if already computed (e.g. by validation).
+    ``island_labels``: ``islands(net)`` if already computed (e.g. by validation);
+    ``positions``: junction positions of reference columns already computed (validation's
+    :attr:`~gasunion.network.ValidationReport.positions`).
     """
+    positions = {} if positions is None else positions
     if slack not in ("auto", "none"):
         raise ValueError(f"slack must be 'auto' or 'none', got {slack!r}")
     j = net.junctions
@@ -132,7 +136,7 @@ def build_model(net: Network, slack: str = "auto",
         a = _Active(net[comp])
         if not len(a):
             continue
-        k = jid.get_indexer(a.arr("junction"))
+        k = junction_positions(net, comp, "junction", positions)[a.rows]
         if comp != "storages":
             ps = a.num("p_set_bar")
             has = np.isfinite(ps)
@@ -169,8 +173,8 @@ def build_model(net: Network, slack: str = "auto",
         parts["id"].append(a.index.to_numpy(dtype=object))
         parts["row"].append(a.rows)
         parts["law"].append(law.astype(np.int8))
-        parts["fr"].append(jid.get_indexer(a.arr("from_junction")))
-        parts["to"].append(jid.get_indexer(a.arr("to_junction")))
+        parts["fr"].append(junction_positions(net, comp, "from_junction", positions)[a.rows])
+        parts["to"].append(junction_positions(net, comp, "to_junction", positions)[a.rows])
         nan = np.full(cnt, np.nan)
         for key, default in (("L", nan), ("D", nan), ("k", nan), ("lam", nan),
                              ("zeta", np.zeros(cnt)), ("ratio", nan), ("pset", nan),

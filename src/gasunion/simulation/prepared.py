@@ -220,7 +220,8 @@ class Simulator:
                                   diag[diag.severity == "error"])
         _check_friction_inputs(net, self.friction)
         try:
-            m = build_model(net, slack=self.slack, island_labels=report.islands)
+            m = build_model(net, slack=self.slack, island_labels=report.islands,
+                            positions=report.positions)
         except SimulationSetupError as exc:
             raise SimulationError("setup", str(exc)) from None
         try:
@@ -228,7 +229,7 @@ class Simulator:
                        net.gas.viscosity_pa_s, self.options)
         except RuntimeError as exc:  # linear_solver="klu" without the library
             raise SimulationError("setup", str(exc)) from None
-        return _Case(net=net, model=m, kernel=k, builder=ResultBuilder(net))
+        return _Case(net=net, model=m, kernel=k, builder=ResultBuilder(net, report.positions))
 
     def _case_for(self, changes: Grouped
                   ) -> tuple[_Case, Network, dict[tuple[str, str], np.ndarray]]:

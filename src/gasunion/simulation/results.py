@@ -19,6 +19,7 @@ import pandas as pd
 
 from gasunion.errors import GasunionError
 from gasunion.network import BRANCHES, Network
+from gasunion.network.validation import junction_positions
 from gasunion.physics.friction import friction_factor, reynolds
 from gasunion.physics.pipe import mean_pressure
 from gasunion.simulation.laws import CLOSED, PLOSS, POUT, RATIO
@@ -161,7 +162,8 @@ def state_of(k: Kernel, x: np.ndarray, kappa: float) -> State:
 class ResultBuilder:
     """Index maps and bound arrays of one network, built once; turns states into tables."""
 
-    def __init__(self, net: Network) -> None:
+    def __init__(self, net: Network,
+                 positions: dict[tuple[str, str], np.ndarray] | None = None) -> None:
         self.net = net
         self.gas = net.gas
         j = net.junctions
@@ -171,14 +173,14 @@ class ResultBuilder:
         for comp in BRANCHES:
             df = net[comp]
             self.rows[comp] = {
-                "fi": self.jid.get_indexer(df["from_junction"]) if len(df) else np.zeros(0, int),
-                "ti": self.jid.get_indexer(df["to_junction"]) if len(df) else np.zeros(0, int),
+                "fi": junction_positions(net, comp, "from_junction", positions),
+                "ti": junction_positions(net, comp, "to_junction", positions),
                 "on": df["in_service"].to_numpy(bool),
             }
         for comp in NODE_ELEMENTS:
             df = net[comp]
-            self.rows[comp] = {"node": self.jid.get_indexer(df["junction"]) if len(df)
-                               else np.zeros(0, int), "on": df["in_service"].to_numpy(bool)}
+            self.rows[comp] = {"node": junction_positions(net, comp, "junction", positions),
+                               "on": df["in_service"].to_numpy(bool)}
 
     def with_overrides(self, overrides: dict[tuple[str, str], np.ndarray]) -> ResultBuilder:
         """The same builder with some columns replaced: (component, column) -> whole column
@@ -461,4 +463,9 @@ def infeasibilities(k: Kernel, x: np.ndarray) -> pd.DataFrame:
                          "field": "p_out_set_bar",
                          "problem": f"suction pressure {pin:.4g} bar above the discharge "
                                     "set-point (ratio < 1)", "value": float(pout), "unit": "bar"})
+    if not rows:
+        return _NO_INFEASIBILITY
     return pd.DataFrame(rows, columns=["component", "id", "field", "problem", "value", "unit"])
+
+
+_NO_INFEASIBILITY = pd.DataFrame(columns=["component", "id", "field", "problem", "value", "unit"])
