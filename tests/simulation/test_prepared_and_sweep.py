@@ -215,15 +215,15 @@ def test_sweep_writes_parquet_and_csv(tmp_path: Path) -> None:
 
 
 def test_defect_inside_the_solver_is_an_internal_error(monkeypatch: pytest.MonkeyPatch) -> None:
-    """A bug in the kernel (here: the friction law raising FloatingPointError, as a numerical
-    defect would) is reported as kind 'internal' that says so, not as a setup error of the
+    """A bug in the kernel (here: the mean-pressure formula raising FloatingPointError, as a
+    numerical defect would) is reported as kind 'internal' that says so, not as a setup error of the
     user's input."""
     from gasunion.simulation import newton
 
     def broken(*args: object, **kw: object) -> None:
         raise FloatingPointError("overflow in a kernel")
 
-    monkeypatch.setattr(newton, "friction_term", broken)
+    monkeypatch.setattr(newton, "mean_pressure", broken)
     with pytest.raises(gu.SimulationError) as info:
         gu.simulate(gaslib135())
     assert info.value.kind == "internal"

@@ -38,10 +38,15 @@ from typing import Any
 import numpy as np
 import scipy.sparse as sp
 
-from gasunion.physics.compressibility import ZModel
+from gasunion.physics.compressibility import IdealZ, LinearAgaZ, ZModel, dz_dp_aga
 from gasunion.physics.compressor import isentropic_head
 from gasunion.physics.constants import GRAVITY
-from gasunion.physics.friction import friction_factor, friction_term, reynolds
+from gasunion.physics.friction import (
+    friction_factor,
+    friction_term,
+    lambda_nikuradse_stanet,
+    reynolds,
+)
 from gasunion.physics.pipe import mean_pressure
 from gasunion.simulation.linear import Klu, SuperLU, klu_library
 from gasunion.simulation.model import CLOSED, EQUAL, PIPE, PLOSS, POUT, RATIO, SimModel
@@ -130,8 +135,13 @@ class Kernel:
         self.d_law = m.diameter_m[ip][self.use_law]  # pipes whose lambda follows the law
         self.k_law = m.roughness_m[ip][self.use_law]
         self.zeta = m.zeta[ip]
+        self.has_zeta = bool(np.any(self.zeta > 0))
         self.dh = m.dh_m[ip]
+        self.flat = not np.any(self.dh != 0)
+        self.all_law = bool(self.use_law.all())
+        self._inv_area2 = 1.0 / (self.area**2 * _PA2_PER_BAR2)
         self._loss_bridges: np.ndarray | None = None
+        self._fric_const: tuple[np.ndarray, np.ndarray] | None = None
         # ---- incidence of the balance rows (nf x nb): -1 at the from-, +1 at the to-junction
         fr, to = m.fr, m.to
         b = np.arange(nb)
@@ -141,6 +151,9 @@ class Kernel:
         cols_bal = np.concatenate([b[ffree], b[tfree]])
         vals_bal = np.concatenate([-np.ones(ffree.sum()), np.ones(tfree.sum())])
         self.B = sp.csr_matrix((vals_bal, (rows_bal, cols_bal)), shape=(self.nf, nb))
+        self._bal_fr_row, self._bal_fr_br = self.col_pi[fr[ffree]], b[ffree]
+        self._bal_to_row, self._bal_to_br = self.col_pi[to[tfree]], b[tfree]
+        self._z_lin: float | None = None
         self._order: np.ndarray | None = None  #: fill-reducing order, found at the first LU
         self._lu: Any = None  #: last factorisation (for chord steps)
         #: KLU (symbolic analysis once, refactorisations) where the library is installed
@@ -271,6 +284,48 @@ class Kernel:
                 f"Re > {RE_SMOOTH * r22:.0f} and within 1e-6 for Re > {RE_SMOOTH * r6:.0f}")
         return notes
 
+    def _balance(self, q: np.ndarray) -> np.ndarray:
+        """Net inflow at each free junction [kg/s]: ``B @ q`` by two bincounts."""
+        return (np.bincount(self._bal_to_row, weights=q[self._bal_to_br], minlength=self.nf)
+                - np.bincount(self._bal_fr_row, weights=q[self._bal_fr_br], minlength=self.nf))
+
+    def _z_and_slope(self, pm: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Z and dZ/dp [1/bar] at mean pressures ``pm`` [bar]; closed forms for the ideal and
+        the linear model (same values as the model's own methods)."""
+        zm = self.z_model
+        if isinstance(zm, IdealZ):
+            return np.ones_like(pm), np.zeros_like(pm)
+        if isinstance(zm, LinearAgaZ):
+            if self._z_lin is None:
+                slope = float(dz_dp_aga(1e5, zm.temperature_k, zm.p_pc_pa, zm.t_pc_k)) * 1e5
+                self._z_lin = slope
+            return 1.0 + self._z_lin * pm, np.full_like(pm, self._z_lin)
+        return zm.z(pm * 1e5), zm.dz_dp(pm * 1e5) * 1e5
+
+    def _friction(self, q: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """``phi = lambda(Re) q|q|`` and ``dphi/dq`` of the law pipes (see
+        :func:`gasunion.physics.friction.friction_term`). For the laws whose turbulent lambda
+        does not depend on Re (nikuradse, weymouth, stanet_nikuradse) the per-pipe constants
+        are computed once; the formulas are friction_term's."""
+        law = self.opt.friction
+        if law not in ("nikuradse", "weymouth", "stanet_nikuradse"):
+            return friction_term(law, q, self.d_law, self.k_law, self.mu)
+        if self._fric_const is None:
+            lam_coef = 16.0 * math.pi * self.d_law * self.mu  # laminar: phi = 64 q / c
+            if law == "stanet_nikuradse":
+                lr = lambda_nikuradse_stanet(self.d_law, self.k_law)
+            else:
+                lr = friction_factor(law, np.full(len(self.d_law), 1e12), self.d_law,
+                                     self.k_law)[0]  # the Re-independent turbulent lambda
+            self._fric_const = (lam_coef, lr)
+        lam_coef, lr = self._fric_const
+        qa = np.abs(q)
+        if law == "stanet_nikuradse":  # lambda = 64/Re + lambda_r: phi smooth in q
+            return lam_coef * q + lr * q * qa, lam_coef + 2.0 * lr * qa
+        turb = lr * qa > lam_coef  # max(64/Re, lambda_t): lambda_t q|q| > 16 pi D mu |q|
+        return (np.where(turb, lr * q * qa, lam_coef * q),
+                np.where(turb, 2.0 * lr * qa, lam_coef))
+
     def unit_flows(self, q: np.ndarray) -> np.ndarray:
         """Flow of every branch [kg/s] with the total of each group of parallel units split by
         its load-sharing rule (``q`` as solved: the group's first unit carries the total)."""
@@ -322,7 +377,7 @@ class Kernel:
         fr, to = m.fr, m.to
         F = np.empty(self.nx)
         # balance at free nodes: inflow - outflow + injection - fuel
-        bal = self.B @ q + self.inj_free
+        bal = self._balance(q) + self.inj_free
         if len(self.fuel):
             fuel_at = np.zeros(m.n_nodes)
             np.add.at(fuel_at, m.comp_fuel_node, self.fuel)
@@ -339,21 +394,27 @@ class Kernel:
             p_i, p_j = p[fr[ip]], p[to[ip]]
             psum = p_i + p_j
             pm = mean_pressure(p_i, p_j)
-            z = self.z_model.z(pm * 1e5)
-            dz = self.z_model.dz_dp(pm * 1e5) * 1e5  # 1/bar
+            z, dz = self._z_and_slope(pm)  # dz in 1/bar
             c2 = z * self.r_s * self.t_k
-            s = 2.0 * GRAVITY * self.dh / c2
-            es = np.exp(-s)
-            small = np.abs(s) < 1e-10
-            g = np.where(small, 1.0 - s / 2.0, -np.expm1(-s) / np.where(small, 1.0, s))
-            K = c2 * g / self.area**2 / _PA2_PER_BAR2  # bar^2 per (kg/s)^2
+            if self.flat:  # no height differences: e^-s = 1, g = 1
+                es = np.ones(len(ip))
+                K = c2 * self._inv_area2
+            else:
+                s = 2.0 * GRAVITY * self.dh / c2
+                es = np.exp(-s)
+                small = np.abs(s) < 1e-10
+                g = np.where(small, 1.0 - s / 2.0, -np.expm1(-s) / np.where(small, 1.0, s))
+                K = c2 * g * self._inv_area2  # bar^2 per (kg/s)^2
             phi = np.zeros(len(ip))
             dphi = np.zeros(len(ip))
             if picard_qabs is None:
                 u = self.use_law
-                if u.any():
-                    ph, dph = friction_term(self.opt.friction, qp[u], self.d_law,
-                                            self.k_law, self.mu)
+                if self.all_law:
+                    ph, dph = self._friction(qp)
+                    phi = self.l_over_d * ph
+                    dphi = self.l_over_d * dph
+                elif u.any():
+                    ph, dph = self._friction(qp[u])
                     phi[u] = self.l_over_d[u] * ph
                     dphi[u] = self.l_over_d[u] * dph
                 uf = self.use_fixed
@@ -372,7 +433,7 @@ class Kernel:
                 coef = self.l_over_d * lam * qa
                 phi = coef * qp
                 dphi = coef
-            if np.any(self.zeta > 0):
+            if self.has_zeta:
                 rq = np.sqrt(qp**2 + self.eps_q**2)
                 phi = phi + self.zeta * qp * rq
                 dphi = dphi + self.zeta * (rq + qp**2 / rq)

@@ -169,6 +169,7 @@ class ResultBuilder:
         j = net.junctions
         self.jid = j.index
         self.overrides: dict[tuple[str, str], np.ndarray] = {}
+        self._slack_cache: dict[int, dict[str, Any]] = {}
         self.rows: dict[str, dict[str, np.ndarray]] = {}
         for comp in BRANCHES:
             df = net[comp]
@@ -239,29 +240,40 @@ class ResultBuilder:
         m = k.m
         n = m.n_nodes
         remainder = np.where(m.fixed, st.injection - m.injection_kg_s, 0.0)
-        slack_el = m.slack_elements
+        slack = self._slack_rows(m)
         shares: dict[str, np.ndarray] = {}
-        if len(slack_el):
-            nodes = slack_el["node"].to_numpy(int)
-            is_src = (slack_el["component"] == "sources").to_numpy()
-            n_src = np.bincount(nodes[is_src], minlength=n)
-            n_snk = np.bincount(nodes[~is_src], minlength=n)
+        if slack["n"]:
+            n_src = np.bincount(slack["sources"][1], minlength=n)
+            n_snk = np.bincount(slack["sinks"][1], minlength=n)
             to_src = (n_src > 0) & ((remainder >= 0) | (n_snk == 0))
             shares["sources"] = np.where(to_src, remainder / np.maximum(n_src, 1), 0.0)
             shares["sinks"] = np.where(~to_src, remainder / np.maximum(n_snk, 1), 0.0)
         out = {}
         for comp, sign in (("sources", 1.0), ("sinks", -1.0), ("storages", 1.0)):
-            df = self.net[comp]
             flow = self.col(comp, "mass_flow_kg_s").copy()
-            if comp != "storages":
-                sl = slack_el[slack_el["component"] == comp]
-                if len(sl):
-                    rows = df.index.get_indexer(sl["id"])
-                    flow[rows] = sign * shares[comp][sl["node"].to_numpy(int)]
+            if comp != "storages" and slack["n"]:
+                rows, nodes = slack[comp]
+                flow[rows] = sign * shares[comp][nodes]
             flow[~self.rows[comp]["on"]] = 0.0
             out[comp] = flow
         st.cache[key] = out
         return out
+
+    def _slack_rows(self, m: Any) -> dict[str, Any]:
+        """Table rows and junctions of the pressure-controlled sources and sinks of model
+        ``m`` (memoised per model)."""
+        key = id(m.slack_elements)
+        got = self._slack_cache.get(key)
+        if got is None:
+            sl = m.slack_elements
+            got = {"n": len(sl)}
+            for comp in ("sources", "sinks"):
+                part = sl[sl["component"] == comp]
+                got[comp] = (self.net[comp].index.get_indexer(part["id"]),
+                             part["node"].to_numpy(int))
+            self._slack_cache.clear()
+            self._slack_cache[key] = got
+        return got
 
     # ------------------------------------------------------------------ bounds
     def _checks(self, k: Kernel, st: State) -> list[tuple[str, str, np.ndarray, np.ndarray,
