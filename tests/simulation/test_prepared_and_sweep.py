@@ -253,3 +253,13 @@ def test_klu_and_superlu_give_the_same_state(case: str) -> None:
 def test_linear_solver_option_is_checked() -> None:
     with pytest.raises(gu.GasunionError, match="linear_solver"):
         gu.simulate(gaslib135(), linear_solver="magic")
+
+
+def test_pressure_outside_the_z_models_range_warns_and_is_recorded() -> None:
+    """SGERG-88 holds up to 12 MPa (ISO 12213-3, pipeline quality); GasLib-40 with its supply
+    pressure raised to 130 bar runs above it: a ValidityRangeWarning and a note."""
+    net = gu.read(DATA / "GasLib-40/GasLib-40.net", scenario=DATA / "GasLib-40/GasLib-40.scn")
+    net.sources["p_set_bar"] = 130.0
+    with pytest.warns(gu.ValidityRangeWarning, match="120 bar"):
+        res = gu.simulate(net, z="sgerg88", raise_on_failure=False)
+    assert any("sgerg88" in a and "120 bar" in a for a in res.summary["assumptions"])

@@ -75,7 +75,12 @@ def run_simulation(ui: Ui, net: Network, friction: str, z: str, max_iter: int) -
             status.update(f"simulating {label}: Newton iteration {iteration}, scaled residual "
                           f"{residual:.1e}")
 
-        res = simulate(net, friction=friction, z=z, max_iter=max_iter, progress=progress)
+        def z_progress(done: float) -> None:
+            status.update(f"simulating {label}: tabulating the compressibility ({z}) "
+                          f"{100 * done:.0f} %")
+
+        res = simulate(net, friction=friction, z=z, max_iter=max_iter, progress=progress,
+                       z_progress=z_progress)
     res.summary["wall_time_s"] = time.perf_counter() - t0
     return res
 

@@ -30,6 +30,7 @@ from __future__ import annotations
 import dataclasses
 import math
 import time
+import warnings
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
@@ -37,7 +38,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from gasunion.errors import GasunionError, MissingDependencyError
+from gasunion.errors import GasunionError, MissingDependencyError, ValidityRangeWarning
 from gasunion.network import Network
 from gasunion.physics.compressibility import make_z_model
 from gasunion.simulation.laws import PLOSS, POUT, RATIO
@@ -488,12 +489,16 @@ def _hashable(v: Any) -> Any:
 
 
 def _range_notes(z_model: Any, p_bar: np.ndarray) -> list[str]:
-    """Validity-range warnings of the compressibility model at the solution's pressures."""
+    """Validity-range warnings of the compressibility model at the solution's pressures (also
+    issued as :class:`~gasunion.errors.ValidityRangeWarning`)."""
     fn = getattr(z_model, "range_warnings", None)
     if fn is None:
         return []
     p = p_bar[np.isfinite(p_bar)]
-    return [f"compressibility {z_model.name}: {w}" for w in fn(p * 1e5)] if len(p) else []
+    notes = [f"compressibility {z_model.name}: {w}" for w in fn(p * 1e5)] if len(p) else []
+    for note in notes:
+        warnings.warn(note, ValidityRangeWarning, stacklevel=3)
+    return notes
 
 
 def _check_friction_inputs(net: Network, friction: str) -> None:

@@ -31,6 +31,7 @@ def simulate(
     raise_on_failure: bool = True,
     progress: Callable[[int, float], None] | None = None,
     linear_solver: str = "auto",
+    z_progress: Callable[[float], None] | None = None,
 ) -> SimulationResult:
     """Steady-state, isothermal gas flow on ``net``.
 
@@ -54,7 +55,10 @@ def simulate(
     linear_solver: sparse LU of the Newton steps: ``"auto"`` (SuiteSparse KLU where the
         library is installed, else SciPy's SuperLU), ``"klu"`` or ``"superlu"``; the same
         solution either way (``summary["linear_solver"]`` says which ran).
+    z_progress: called with the fraction done (0..1) while a compressibility table is built
+        (GERG-2008 through CoolProp can take seconds).
     """
+    # used once, before the caller can edit ``net``: no copy
     sim = Simulator(net, friction=friction, z=z, tol=tol, max_iter=max_iter, slack=slack,
-                    copy=False, linear_solver=linear_solver)  # used once, before the caller can edit ``net``
+                    copy=False, linear_solver=linear_solver, progress=z_progress)
     return sim.run(raise_on_failure=raise_on_failure, progress=progress)
