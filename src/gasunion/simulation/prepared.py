@@ -390,7 +390,7 @@ class Simulator:
             x0 = case.x_last if warm and case.x_last is not None else None
             if x0 is not None and case.eps_last is not None:
                 k.eps_loss = case.eps_last.copy()
-            st = solve(k, lhv, gas.kappa, progress=progress, x0=x0, chord_start=x0 is not None)
+            st = solve(k, lhv, gas.kappa, progress=progress, x0=x0)
             if not st.converged and x0 is not None:  # fall back to a cold start
                 k.set_values(k.m)
                 st = solve(k, lhv, gas.kappa, progress=progress)

@@ -162,7 +162,10 @@ def scenario_order(changes: pd.DataFrame) -> np.ndarray:
     n = len(changes)
     if n < 3:
         return np.arange(n)
-    x = changes.apply(pd.to_numeric, errors="coerce").to_numpy(dtype=float)
+    try:  # numbers, booleans and NaN (the usual case): one conversion
+        x = changes.to_numpy(dtype=float)
+    except (TypeError, ValueError):  # text values: column by column, text as NaN
+        x = changes.apply(pd.to_numeric, errors="coerce").to_numpy(dtype=float)
     keep = np.isfinite(x).any(axis=0)
     x = x[:, keep]
     if not x.shape[1]:
@@ -173,10 +176,15 @@ def scenario_order(changes: pd.DataFrame) -> np.ndarray:
     x = (x - mean)[:, span > 0] / span[span > 0]
     if not x.shape[1]:
         return np.arange(n)
-    if x.shape[1] > 2000:  # enough columns to find the main direction
-        x = x[:, np.linspace(0, x.shape[1] - 1, 2000).astype(int)]
-    score = np.linalg.svd(x, full_matrices=False)[0][:, 0]
-    return np.argsort(score, kind="stable")
+    # first principal direction by power iteration (a few matrix-vector products)
+    v = np.ones(x.shape[1]) / np.sqrt(x.shape[1])
+    for _ in range(30):
+        w = x.T @ (x @ v)
+        norm = float(np.linalg.norm(w))
+        if norm == 0.0:
+            break
+        v = w / norm
+    return np.argsort(x @ v, kind="stable")
 
 
 def _column_groups(changes: pd.DataFrame) -> dict[tuple[str, str], tuple[np.ndarray, np.ndarray]]:
