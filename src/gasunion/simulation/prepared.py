@@ -149,6 +149,21 @@ class _Case:
     builder: ResultBuilder
     x_last: np.ndarray | None = None  #: last converged solution (warm start)
     eps_last: np.ndarray | None = None  #: its fixed-loss smoothing widths
+    cold_iterations: int = 0  #: Newton iterations of the last cold start
+    #: warm-start mode -> [total iterations, runs]
+    warm_stats: dict[str, list[int]] = dataclasses.field(
+        default_factory=lambda: {"newton": [0, 0], "picard": [0, 0]})
+
+    def warm_mode(self) -> str:
+        """Plain Newton from the last solution, unless it has needed about as many iterations
+        as a cold start; then linearised steps first (``"picard"``) while they do better."""
+        (tn, nn), (tp, np_) = self.warm_stats["newton"], self.warm_stats["picard"]
+        if nn == 0:
+            return "newton"
+        if np_ == 0:
+            slow = tn / nn >= 0.8 * max(self.cold_iterations, 1)
+            return "picard" if slow else "newton"
+        return "picard" if tp / np_ < tn / nn else "newton"
 
 
 @dataclasses.dataclass
@@ -390,7 +405,17 @@ class Simulator:
             x0 = case.x_last if warm and case.x_last is not None else None
             if x0 is not None and case.eps_last is not None:
                 k.eps_loss = case.eps_last.copy()
+            # warm start: Newton from the last solution; where that has needed about as many
+            # iterations as a cold start (large meshed grids: flows that change direction),
+            # two linearised steps around the last solution's flows come first
+            mode = case.warm_mode()
+            self.options.warm_picard_steps = 2 if mode == "picard" else 0
             st = solve(k, lhv, gas.kappa, progress=progress, x0=x0)
+            if x0 is None:
+                case.cold_iterations = st.iterations
+            else:
+                case.warm_stats[mode][0] += st.iterations
+                case.warm_stats[mode][1] += 1
             if not st.converged and x0 is not None:  # fall back to a cold start
                 k.set_values(k.m)
                 st = solve(k, lhv, gas.kappa, progress=progress)
