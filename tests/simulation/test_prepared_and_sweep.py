@@ -193,6 +193,9 @@ def test_dask_local_cluster_gives_the_same_tables() -> None:
                                   dashboard_address=None) as cluster, \
             distributed.Client(cluster) as client:
         remote = sweep(net, ch, client=client, chunk_size=3)
+        by_address = sweep(net, ch, client=cluster.scheduler_address, chunk_size=6)
+    np.testing.assert_allclose(by_address.junctions.to_numpy(), local.junctions.to_numpy(),
+                               rtol=1e-8, equal_nan=True)
     np.testing.assert_allclose(remote.junctions.to_numpy(), local.junctions.to_numpy(),
                                rtol=1e-8, equal_nan=True)
     # chunks warm-start from other solutions: both are converged to tol = 1e-10 on scaled

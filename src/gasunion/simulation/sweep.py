@@ -261,7 +261,8 @@ def sweep(net: Network, changes: pd.DataFrame, friction: str = "nikuradse", z: s
           progress: Callable[[int, int], None] | None = None) -> SweepResult:
     """Solve one steady state per scenario (row of ``changes``); see the module docstring.
 
-    ``progress(done, total)`` is called as scenarios finish. With a Dask ``client`` the
+    ``progress(done, total)`` is called as scenarios finish. With a Dask ``client`` (a
+    ``dask.distributed.Client``, or a scheduler address such as ``"tcp://host:8786"``) the
     scenarios are sent in chunks of ``chunk_size`` (default: about four chunks per worker).
     """
     changes = _validate_changes(net, changes)
@@ -281,8 +282,11 @@ def sweep(net: Network, changes: pd.DataFrame, friction: str = "nikuradse", z: s
         parts = [_chunk_arrays(sim, changes, tick)]
         n_workers = 1
     else:
-        from dask.distributed import as_completed
+        from dask.distributed import Client, as_completed
 
+        own = None
+        if isinstance(client, str):  # a scheduler address
+            own = client = Client(client, timeout="10s")
         n_workers = max(len(client.scheduler_info().get("workers", {})), 1)
         size = chunk_size or max(1, math.ceil(total / (4 * n_workers)))
         chunks = [changes.iloc[i:i + size] for i in range(0, total, size)]
@@ -297,6 +301,8 @@ def sweep(net: Network, changes: pd.DataFrame, friction: str = "nikuradse", z: s
             results[i] = fut.result()
             tick(len(chunks[i]))
         parts = [r for r in results if r is not None]
+        if own is not None:
+            own.close()
     return _assemble(net, changes.index, parts, {"wall_time_s": time.perf_counter() - t0,
                                                   "workers": n_workers, **settings})
 
