@@ -1,19 +1,10 @@
-"""Newton–Raphson kernel for the steady-state network equations.
+"""Newton–Raphson kernel for the steady-state network equations: residuals and derivatives.
 
 Unknowns ``x = [pi_free (bar^2), q (kg/s)]``; equations ``F = [mass balance at free junctions
-(kg/s); one law per branch]`` (laws in :mod:`gasunion.simulation.model`).
-
-Each Newton step solves ``J dx = -F`` by block elimination: the flow of every branch whose law
-depends on its own flow (pipes, drag resistors, closed elements: ``dF_b/dq_b != 0``) is
-eliminated, ``dq_b = -(F_b + dF_b/dpi_i dpi_i + dF_b/dpi_j dpi_j) / (dF_b/dq_b)``, which leaves
-a sparse system in the free squared pressures (a weighted Laplacian) plus the flows of the
-remaining branches (short pipes, open valves, compressors, regulators). Its pattern is built
-once; each iteration refills the data (vectorised, ``np.bincount`` over a fixed slot map) and
-factorises it with SuperLU (``scipy.sparse.linalg.splu``, symmetric mode with an ordering of
-``A + A^T``, since the pattern is structurally symmetric). Rows and columns are scaled (flows by
-the flow scale, squared pressures by the pressure scale) before factorisation. Close to the
-solution (scaled residual below ``chord_below``) the last factorisation is reused (chord steps)
-as long as each step still cuts the residual by ``chord_rate``; otherwise it refactorises.
+(kg/s); one law per branch]`` (laws in :mod:`gasunion.simulation.laws`). The :class:`Kernel`
+evaluates ``F`` and the branch-law derivatives vectorised over all elements; its reduced linear
+system (pipe flows eliminated; KLU or SuperLU) is in :mod:`.reduced`, the iteration (start-up,
+damped Newton, chord steps, fixed-loss refinement) in :mod:`.solver`.
 
 Pipe law (isothermal, steady, kinetic term neglected; Koch et al. 2015, *Evaluating Gas
 Network Capacities*, ch. 2, eq. (2.14) integrated for constant Z, T, lambda; slope term as in
@@ -30,9 +21,7 @@ state (both lagged by one iteration; they change convergence speed, not the solu
 from __future__ import annotations
 
 import math
-import time
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -48,8 +37,9 @@ from gasunion.physics.friction import (
     reynolds,
 )
 from gasunion.physics.pipe import mean_pressure
-from gasunion.simulation.linear import Klu, SuperLU, klu_library
+from gasunion.simulation.linear import Klu, klu_library
 from gasunion.simulation.model import CLOSED, EQUAL, PIPE, PLOSS, POUT, RATIO, SimModel
+from gasunion.simulation.reduced import Derivatives, ReducedSystem
 
 _PI_FLOOR = 1e-6  # bar^2: pressures are evaluated at sqrt(max(pi, floor)) inside Z and laws
 _PA2_PER_BAR2 = 1e10
@@ -74,29 +64,7 @@ class NewtonOptions:
     warm_picard_steps: int = 0  #: linearised steps before Newton from given start values
 
 
-@dataclass
-class NewtonState:
-    x: np.ndarray
-    iterations: int = 0
-    converged: bool = False
-    residual_norm: float = math.inf
-    history: list[float] = field(default_factory=list)
-    alphas: list[float] = field(default_factory=list)  #: step length of each Newton step
-    solve_time_s: float = 0.0
-    lu_time_s: float = 0.0
-    message: str = ""
-
-
-@dataclass
-class Derivatives:
-    """Partial derivatives of each branch law: d/dpi_from, d/dpi_to, d/dq."""
-
-    d_i: np.ndarray
-    d_j: np.ndarray
-    d_q: np.ndarray
-
-
-class Kernel:
+class Kernel(ReducedSystem):
     """Pre-computed index structures and the residual/Jacobian evaluation."""
 
     def __init__(self, m: SimModel, z_model: ZModel, r_s: float, t_k: float, mu: float,
@@ -216,15 +184,6 @@ class Kernel:
         self._lu = None
         if hasattr(self, "_pat_rows"):
             self._set_scaling()
-
-    def _set_scaling(self) -> None:
-        """Row/column scaling of the reduced matrix: balance rows / flow_scale, kept-law rows
-        / their residual scale; pi columns * pi_scale, kept-flow columns * flow_scale."""
-        nf, kk = self.nf, self.kept
-        rs = np.concatenate([np.full(nf, self.flow_scale), self.fscale[nf + kk]])
-        cs = np.concatenate([np.full(nf, self.pi_scale), np.full(len(kk), self.flow_scale)])
-        self._rscale, self._cscale = rs, cs
-        self._entry_scale = cs[self._pat_cols] / rs[self._pat_rows]
 
     # ------------------------------------------------------------------ helpers
     def pi_all(self, x: np.ndarray) -> np.ndarray:
@@ -476,159 +435,6 @@ class Kernel:
             return F, None
         return F, Derivatives(d_i, d_j, d_q)
 
-    # ------------------------------------------------------------------ reduced linear system
-    def _build_reduced_pattern(self) -> None:
-        """Slot map of the reduced matrix ``R`` (built once).
-
-        ``R y = rhs`` with ``y = [dpi_free, dq_kept]``: rows are the balances at free junctions
-        and the laws of kept branches. Eliminated branch b (weight ``w_b = 1/(dF_b/dq_b)``)
-        contributes ``w d_i`` at (fr, fr), ``w d_j`` at (fr, to), ``-w d_i`` at (to, fr) and
-        ``-w d_j`` at (to, to) (free junctions only); kept branch k has ``-1``/``+1`` at
-        (fr, k)/(to, k) and its law's derivatives ``d_i, d_j, d_q`` in row k.
-        """
-        m = self.m
-        law = m.law
-        elim = (law == PIPE) | (law == CLOSED)
-        self.elim = np.flatnonzero(elim)
-        self.kept = np.flatnonzero(~elim)
-        nf, nk = self.nf, len(self.kept)
-        self.n_red = nf + nk
-        cp = self.col_pi
-        e, kk = self.elim, self.kept
-        fe, te = m.fr[e], m.to[e]
-        fk, tk = m.fr[kk], m.to[kk]
-        krow = nf + np.arange(nk)
-        pieces_r: list[np.ndarray] = []
-        pieces_c: list[np.ndarray] = []
-        # each piece: (rows, cols, which value source, mask); value sources filled per iteration
-        self._pieces: list[tuple[str, np.ndarray]] = []
-
-        def add(rows: np.ndarray, cols: np.ndarray, source: str, mask: np.ndarray) -> None:
-            pieces_r.append(rows[mask])
-            pieces_c.append(cols[mask])
-            self._pieces.append((source, mask))
-
-        ff, tf = self.mask_i[e], self.mask_j[e]
-        add(cp[fe], cp[fe], "e_fi", ff)
-        add(cp[fe], cp[te], "e_fj", ff & tf)
-        add(cp[te], cp[fe], "e_ti", tf & ff)
-        add(cp[te], cp[te], "e_tj", tf)
-        fkf, tkf = self.mask_i[kk], self.mask_j[kk]
-        add(cp[fk], krow, "k_bal_from", fkf)
-        add(cp[tk], krow, "k_bal_to", tkf)
-        add(krow, cp[fk], "k_di", fkf)
-        add(krow, cp[tk], "k_dj", tkf)
-        add(krow, krow, "k_dq", np.ones(nk, bool))
-        rows = np.concatenate(pieces_r) if pieces_r else np.zeros(0, int)
-        cols = np.concatenate(pieces_c) if pieces_c else np.zeros(0, int)
-        self._pat_rows, self._pat_cols = rows, cols
-        self._set_scaling()
-        if self._order is not None:  # symmetric permutation: new index = position in order
-            pos = np.empty(self.n_red, dtype=np.int64)
-            pos[self._order] = np.arange(self.n_red)
-            rows, cols = pos[rows], pos[cols]
-        n = max(self.n_red, 1)
-        key = cols.astype(np.int64) * n + rows  # column-major -> CSC order after unique
-        ukey, self._slot = np.unique(key, return_inverse=True)
-        self._nnz = len(ukey)
-        urow = (ukey % n).astype(np.int32)
-        ucol = (ukey // n).astype(np.int64)
-        indptr = np.zeros(self.n_red + 1, dtype=np.int64)
-        np.add.at(indptr, ucol + 1, 1)
-        indptr = np.cumsum(indptr).astype(np.int32)
-        self.J = sp.csc_matrix((np.zeros(self._nnz), urow, indptr), shape=(self.n_red, self.n_red))
-
-    def full_jacobian(self, d: Derivatives) -> sp.csc_matrix:
-        """The full (unreduced) scaled Jacobian ``dF/dx`` — for diagnostics and benchmarks.
-
-        Rows: balances at free junctions, then one law per branch; columns: free squared
-        pressures, then all branch flows; scaled like the reduced system.
-        """
-        m = self.m
-        nf, nb = self.nf, m.n_branches
-        b = np.arange(nb)
-        mi, mj = self.mask_i, self.mask_j
-        bal = self.B.tocoo()
-        rows = np.concatenate([bal.row, nf + b[mi], nf + b[mj], nf + b])
-        cols = np.concatenate([nf + bal.col, self.col_pi[m.fr[mi]], self.col_pi[m.to[mj]], nf + b])
-        vals = np.concatenate([bal.data, d.d_i[mi], d.d_j[mj], d.d_q])
-        vals = vals * self.xscale[cols] / self.fscale[rows]
-        return sp.csc_matrix((vals, (rows, cols)), shape=(self.nx, self.nx))
-
-    def factorize(self, J: sp.csc_matrix) -> Any:
-        """Factorise the reduced matrix: KLU (refactorisation with the first pivot sequence,
-        see :mod:`.linear`) where available, else SuperLU in symmetric mode.
-
-        SuperLU: the fill-reducing order (minimum degree on ``A + A^T``) depends only on the
-        pattern: it is computed at the first factorisation and then built into the slot map,
-        so later matrices arrive already permuted and are factorised in their natural order
-        (about half the cost of ordering anew each time).
-        """
-        if self._klu is not None:
-            self._klu.factor(J.data)
-            return self._klu
-        return SuperLU().factor(J, natural=self._order is not None)
-
-    def newton_step(self, F: np.ndarray, d: Derivatives,
-                    refactor: bool = True) -> tuple[np.ndarray, float]:
-        """Solve ``J dx = -F`` by elimination (see module docs); returns ``(dx, lu_seconds)``.
-
-        ``refactor=False`` reuses the last factorisation (a chord step: the reduced matrix of
-        an earlier iterate, the current residual and eliminated-flow weights).
-        """
-        m = self.m
-        nf = self.nf
-        e, kk = self.elim, self.kept
-        fr, to = m.fr, m.to
-        dq_e = d.d_q[e]
-        w = 1.0 / dq_e
-        di_e, dj_e = d.d_i[e], d.d_j[e]
-        src = {
-            "e_fi": w * di_e, "e_fj": w * dj_e, "e_ti": -w * di_e, "e_tj": -w * dj_e,
-            "k_bal_from": -np.ones(len(kk)), "k_bal_to": np.ones(len(kk)),
-            "k_di": d.d_i[kk], "k_dj": d.d_j[kk], "k_dq": d.d_q[kk],
-        }
-        reuse = not refactor and self._lu is not None
-        if not reuse:
-            vals = np.concatenate([src[name][mask] for name, mask in self._pieces])
-            self.J.data = np.bincount(self._slot, weights=vals * self._entry_scale,
-                                      minlength=self._nnz)
-        # right-hand side: [-F_bal + A_E (F_E / dq_E); -F_K]
-        F_e = F[nf + e]
-        v = F_e * w
-        top = -F[:nf].copy()
-        fe_free, te_free = self.mask_i[e], self.mask_j[e]
-        top -= np.bincount(self.col_pi[fr[e][fe_free]], weights=v[fe_free], minlength=nf)
-        top += np.bincount(self.col_pi[to[e][te_free]], weights=v[te_free], minlength=nf)
-        rhs = np.concatenate([top, -F[nf + kk]]) / self._rscale
-        t0 = time.perf_counter()
-        if reuse:
-            assert self._lu is not None and self._order is not None
-            y = np.empty(self.n_red)
-            y[self._order] = self._lu.solve(rhs[self._order])
-        else:
-            lu = self.factorize(self.J)
-            self.factorizations += 1
-            if self._order is None:
-                y = lu.solve(rhs)
-                # adopt SuperLU's column order for all later factorisations
-                self._order = np.argsort(lu.perm_c)
-                self._build_reduced_pattern()
-            else:
-                y = np.empty(self.n_red)
-                y[self._order] = lu.solve(rhs[self._order])
-                self._lu = lu
-        y *= self._cscale
-        t_lu = time.perf_counter() - t0
-        dx = np.empty(self.nx)
-        dpi = y[:nf]
-        dx[:nf] = dpi
-        dx[nf + kk] = y[nf:]
-        dpi_all = np.zeros(m.n_nodes)
-        dpi_all[self.free_nodes] = dpi
-        dx[nf + e] = -(F_e + di_e * dpi_all[fr[e]] + dj_e * dpi_all[to[e]]) * w
-        return dx, t_lu
-
     def scaled_norm(self, F: np.ndarray) -> float:
         """Largest scaled residual (the convergence measure)."""
         return float(np.max(np.abs(F / self.fscale))) if len(F) else 0.0
@@ -636,149 +442,3 @@ class Kernel:
     def merit(self, F: np.ndarray) -> float:
         """Root-mean-square scaled residual (the line-search measure)."""
         return float(np.sqrt(np.mean((F / self.fscale) ** 2))) if len(F) else 0.0
-
-
-def initial_guess(k: Kernel) -> np.ndarray:
-    """Start values: all free squared pressures at the highest set pressure, zero flows."""
-    x = np.zeros(k.nx)
-    x[: k.nf] = k.p_ref**2
-    return x
-
-
-def solve(k: Kernel, lhv_j_kg: float, kappa: float,
-          progress: Callable[[int, float], None] | None = None,
-          x0: np.ndarray | None = None, chord_start: bool = False) -> NewtonState:
-    """Solve the network equations: Picard start-up steps (skipped when a start ``x0`` is
-    given, e.g. a previous solution), damped Newton to convergence, then the fixed-loss
-    refinement (see :func:`refine_loss_smoothing`)."""
-    st = NewtonState(x=initial_guess(k) if x0 is None else np.array(x0, dtype=float))
-    t0 = time.perf_counter()
-    if k.nx == 0:
-        st.converged = True
-        st.residual_norm = 0.0
-        return st
-    if x0 is None:
-        _picard(k, st)
-    elif k.opt.warm_picard_steps:
-        _picard(k, st, k.opt.warm_picard_steps, warm=True)
-    _newton(k, st, lhv_j_kg, kappa, progress, chord_start=chord_start)
-    for _ in range(30):  # each round narrows the smoothing at least 100-fold
-        if not (st.converged and refine_loss_smoothing(k, st.x)):
-            break
-        _newton(k, st, lhv_j_kg, kappa, progress, refactor_first=True)
-    st.solve_time_s = time.perf_counter() - t0
-    return st
-
-
-def refine_loss_smoothing(k: Kernel, x: np.ndarray) -> bool:
-    """Narrow the smoothing of fixed-loss laws whose flow is not yet saturated.
-
-    The law ``p_i - p_j = dp tanh(q / eps)`` gives the set loss within
-    ``1 - tanh(LOSS_SATURATION) = 2.3e-7`` (relative) once ``|q| >= LOSS_SATURATION * eps``.
-    Each resistor whose flow is below that gets ``eps`` at most 1/100 of its old value and
-    at most ``|q| / 10`` (but not below ``k.eps_loss_min``, a tenth of the mass-balance
-    tolerance: flows below it are numerically zero); a flow inside the old smoothing band is
-    scaled with it. Modifies ``k.eps_loss`` and ``x`` in place; returns whether anything
-    changed (then the equations must be solved again).
-    """
-    if not len(k.il):
-        return False
-    eps = k.eps_loss
-    q = x[k.nf + k.il]
-    need = (np.abs(q) < LOSS_SATURATION * eps) & (eps > k.eps_loss_min)
-    if not need.any():
-        return False
-    new = np.maximum(k.eps_loss_min, np.minimum(eps / 100.0, np.abs(q) / 10.0))
-    new = np.where(need, new, eps)
-    # a flow inside the band is set by the law itself where the resistor lies on a loop (it
-    # follows the band), but by the mass balance where it is a bridge (it stays)
-    inside = need & (np.abs(q) < eps) & ~k.loss_bridges()
-    x[k.nf + k.il[inside]] = q[inside] * new[inside] / eps[inside]
-    k.eps_loss = new
-    return True
-
-
-def _step(k: Kernel, st: NewtonState, F: np.ndarray, d: Derivatives,
-          refactor: bool = True) -> np.ndarray | None:
-    try:
-        dx, t_lu = k.newton_step(F, d, refactor=refactor)
-    except RuntimeError as exc:  # SuperLU: exactly singular
-        st.message = f"singular Jacobian ({exc})"
-        return None
-    st.lu_time_s += t_lu
-    if not np.all(np.isfinite(dx)):
-        st.message = "non-finite Newton step (singular Jacobian)"
-        return None
-    return dx
-
-
-def _picard(k: Kernel, st: NewtonState, steps: int | None = None, warm: bool = False) -> None:
-    """Linearised start-up solves: ``q|q|`` linearised around ``|q|`` of the previous solve
-    (of the start values when ``warm``, else a tenth of the flow scale)."""
-    x = st.x
-    qabs = (np.abs(x[k.nf:]) + 1e-3 * k.flow_scale if warm
-            else np.full(k.m.n_branches, k.flow_scale * 0.1))
-    for _ in range(k.opt.picard_steps if steps is None else steps):
-        F, d = k.evaluate(x, picard_qabs=qabs)
-        assert d is not None
-        dx = _step(k, st, F, d)
-        if dx is None:
-            break
-        x = x + dx
-        qabs = np.abs(x[k.nf:]) + 1e-3 * k.flow_scale
-        st.iterations += 1
-    st.x = x
-
-
-def _newton(k: Kernel, st: NewtonState, lhv_j_kg: float, kappa: float,
-            progress: Callable[[int, float], None] | None, refactor_first: bool = False,
-            chord_start: bool = False) -> None:
-    """Damped Newton from ``st.x`` until the scaled residual is below ``tol`` (updates ``st``).
-
-    ``chord_start``: chord steps with the last factorisation (of a previous solution) are
-    tried from the first step on, not only below ``chord_below``.
-    """
-    opt = k.opt
-    x = st.x
-    k.fuel = k.fuel_kg_s(k.pi_all(x), x[k.nf:], lhv_j_kg, kappa)
-    F, d = k.evaluate(x)
-    norm = k.scaled_norm(F)
-    merit = k.merit(F)
-    st.history.append(norm)
-    chord_ok = not refactor_first
-    budget = max(opt.max_iter - st.iterations, 0) if not st.message else 0
-    for _it in range(budget):
-        if norm <= opt.tol:
-            break
-        assert d is not None
-        chord = chord_ok and (norm < opt.chord_below or chord_start)
-        dx = _step(k, st, F, d, refactor=not chord)
-        if dx is None:
-            break
-        # damped step: backtrack until the scaled residual decreases
-        alpha = 1.0
-        while True:
-            x_new = x + alpha * dx
-            k.fuel = k.fuel_kg_s(k.pi_all(x_new), x_new[k.nf:], lhv_j_kg, kappa)
-            F_new, d_new = k.evaluate(x_new)
-            norm_new = k.scaled_norm(F_new)
-            merit_new = k.merit(F_new)
-            if (merit_new < (1.0 - 1e-4 * alpha) * merit or alpha < 1.0 / 64
-                    or norm_new <= opt.tol):
-                break
-            if chord:  # a weak chord step: refactorise instead of backtracking
-                break
-            alpha /= 2.0
-        st.alphas.append(alpha)
-        # keep reusing the factorisation only while it contracts fast enough
-        chord_ok = not chord or merit_new <= opt.chord_rate * merit
-        if chord and merit_new >= merit:
-            continue  # reject the chord step; the next one refactorises
-        x, F, d, norm, merit = x_new, F_new, d_new, norm_new, merit_new
-        st.iterations += 1
-        st.history.append(norm)
-        if progress is not None:
-            progress(st.iterations, norm)
-    st.converged = bool(norm <= opt.tol)
-    st.x = x
-    st.residual_norm = norm

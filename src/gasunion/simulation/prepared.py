@@ -32,7 +32,7 @@ import math
 import time
 import warnings
 from collections import OrderedDict
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -41,24 +41,24 @@ import pandas as pd
 from gasunion.errors import GasunionError, MissingDependencyError, ValidityRangeWarning
 from gasunion.network import Network
 from gasunion.physics.compressibility import make_z_model
+from gasunion.simulation.changes import Grouped, apply_changes, normalize_changes
+from gasunion.simulation.diagnosis import infeasibilities, largest_residuals
 from gasunion.simulation.laws import PLOSS, POUT, RATIO
 from gasunion.simulation.model import SimModel, SimulationSetupError, build_model
-from gasunion.simulation.newton import Kernel, NewtonOptions, NewtonState, solve
+from gasunion.simulation.newton import Kernel, NewtonOptions
 from gasunion.simulation.results import (
     ResultBuilder,
     SimulationError,
     SimulationResult,
     State,
-    infeasibilities,
-    largest_residuals,
     state_of,
 )
+from gasunion.simulation.solver import NewtonState, solve
 from gasunion.simulation.topology import check_pressure_links
 
 FRICTION_MODELS = ("nikuradse", "colebrook", "hofer", "weymouth", "stanet_nikuradse",
                    "stanet_colebrook")
 
-Change = tuple[str, str, str]
 _BOUND_SUFFIXES = ("_min_bar", "_max_bar", "_min_kg_s", "_max_kg_s", "ratio_min", "ratio_max")
 _SETPOINTS = {
     ("sources", "mass_flow_kg_s"), ("sinks", "mass_flow_kg_s"), ("storages", "mass_flow_kg_s"),
@@ -66,77 +66,6 @@ _SETPOINTS = {
     ("compressors", "p_out_set_bar"), ("control_valves", "p_out_set_bar"),
     ("resistors", "pressure_loss_bar"),
 }
-
-
-#: changes grouped by (component, column): (element ids, values)
-Grouped = dict[tuple[str, str], tuple[list[str], list[Any]]]
-
-
-def normalize_changes(changes: Any) -> Grouped:
-    """``changes`` (a dict ``{(component, element, column): value}``, a Series with a
-    three-level index, ``(component, element, column, value)`` tuples, or already grouped)
-    grouped by (component, column)."""
-    if changes is None:
-        return {}
-    items: Iterable[tuple[Any, Any, Any, Any]]
-    if isinstance(changes, pd.Series):
-        if changes.index.nlevels != 3:
-            raise SimulationSetupError("changes: a Series needs a three-level index "
-                                       "(component, element, column)")
-        items = ((c, e, col, v) for (c, e, col), v in changes.items())
-    elif isinstance(changes, Mapping):
-        first = next(iter(changes), None)
-        if first is not None and isinstance(first, tuple) and len(first) == 2:
-            return dict(changes)  # already grouped
-        def _items() -> Iterable[tuple[Any, Any, Any, Any]]:
-            for key, v in changes.items():
-                if not (isinstance(key, tuple) and len(key) == 3):
-                    raise SimulationSetupError(f"changes: key {key!r} is not (component, "
-                                               "element, column)")
-                yield (key[0], key[1], key[2], v)
-        items = _items()
-    elif isinstance(changes, Iterable):
-        items = changes
-    else:
-        raise SimulationSetupError(f"changes: expected a dict, Series or list of tuples, got "
-                                   f"{type(changes).__name__}")
-    out: Grouped = {}
-    for c, e, col, v in items:
-        g = out.setdefault((str(c), str(col)), ([], []))
-        g[0].append(str(e))
-        g[1].append(v)
-    return out
-
-
-def apply_changes(net: Network, changes: Grouped) -> Network:
-    """A copy of ``net`` with ``changes`` applied (copies only the tables that change).
-
-    Unknown components, elements or columns raise :class:`SimulationSetupError` naming them.
-    """
-    new = Network.__new__(Network)
-    new.__dict__.update(net.__dict__)
-    new._tables = dict(net._tables)
-    for (comp, col), (ids, vals) in changes.items():
-        if comp not in net._tables:
-            raise SimulationSetupError(f"changes: unknown component {comp!r}")
-        df = new._tables[comp]
-        if df is net._tables[comp]:
-            df = df.copy()
-            new._tables[comp] = df
-        if col not in df.columns:
-            raise SimulationSetupError(f"changes: {comp} has no column {col!r}")
-        rows = df.index.get_indexer(ids)
-        if (rows < 0).any():
-            bad = [i for i, r in zip(ids, rows, strict=True) if r < 0]
-            raise SimulationSetupError(f"changes: {comp} has no element(s) {bad[:5]} "
-                                       f"(column {col!r})")
-        arr = df[col].to_numpy(copy=True)
-        try:
-            arr[rows] = np.asarray(vals, dtype=arr.dtype)
-        except (TypeError, ValueError) as exc:
-            raise SimulationSetupError(f"changes: {comp}.{col}: {exc}") from None
-        df[col] = arr
-    return new
 
 
 @dataclasses.dataclass
