@@ -318,17 +318,19 @@ def junction_positions(net: Network, comp: str, col: str,
     return pos
 
 
-def islands(net: Network, cut_regulators: bool = True,
-            positions: dict[tuple[str, str], np.ndarray] | None = None) -> tuple[int, np.ndarray]:
-    """Connected components of the junction graph over flow-carrying branches.
+def flow_edges(net: Network, cut_regulators: bool = True,
+               positions: dict[tuple[str, str], np.ndarray] | None = None
+               ) -> tuple[np.ndarray, np.ndarray, list[tuple[str, np.ndarray]]]:
+    """The branches that can carry flow, as junction positions ``(from, to)`` and, per
+    component, the table rows they come from (``[(component, rows), ...]`` in edge order).
 
     Closed valves, closed control valves, compressors that are off and out-of-service branches
     carry no flow; with ``cut_regulators`` the branches that regulate an outlet pressure are cut
-    too (pressure does not propagate through them). Returns ``(n, label per junction)``.
+    too (pressure does not propagate through them).
     """
-    j = net.junctions.index
     rows: list[np.ndarray] = []
     cols: list[np.ndarray] = []
+    owners: list[tuple[str, np.ndarray]] = []
     for comp in BRANCHES:
         df = net[comp]
         if not len(df):
@@ -336,22 +338,29 @@ def islands(net: Network, cut_regulators: bool = True,
         m = df["in_service"].to_numpy(bool).copy()
         if comp == "valves":
             m &= df["open"].to_numpy(bool)
-        if comp == "control_valves":
-            m &= (df["mode"] != "closed").to_numpy()
+        if comp in ("control_valves", "compressors"):
+            mode = df["mode"].to_numpy(dtype=object)
+            m &= mode != ("closed" if comp == "control_valves" else "off")
             if cut_regulators:
-                m &= (df["mode"] != "p_out").to_numpy()
-        if comp == "compressors":
-            m &= (df["mode"] != "off").to_numpy()
-            if cut_regulators:
-                m &= (df["mode"] != "p_out").to_numpy()
+                m &= mode != "p_out"
         f = junction_positions(net, comp, "from_junction", positions)
         t = junction_positions(net, comp, "to_junction", positions)
         m &= (f >= 0) & (t >= 0)
         rows.append(f[m])
         cols.append(t[m])
+        owners.append((comp, np.flatnonzero(m)))
     r = np.concatenate(rows) if rows else np.zeros(0, int)
     c = np.concatenate(cols) if cols else np.zeros(0, int)
-    g = sp.coo_matrix((np.ones(len(r)), (r, c)), shape=(len(j), len(j)))
+    return r, c, owners
+
+
+def islands(net: Network, cut_regulators: bool = True,
+            positions: dict[tuple[str, str], np.ndarray] | None = None) -> tuple[int, np.ndarray]:
+    """Connected components of the junction graph over the branches of :func:`flow_edges`.
+    Returns ``(n, label per junction)``."""
+    n_j = len(net.junctions)
+    r, c, _ = flow_edges(net, cut_regulators, positions)
+    g = sp.coo_matrix((np.ones(len(r)), (r, c)), shape=(n_j, n_j))
     n, labels = connected_components(g, directed=False)
     return int(n), labels
 

@@ -18,8 +18,8 @@ import pandas as pd
 import scipy.sparse as sp
 from scipy.sparse.csgraph import connected_components
 
-from gasunion.network import BRANCHES, Network
-from gasunion.network.validation import islands
+from gasunion.network import Network
+from gasunion.network.validation import flow_edges, islands
 from gasunion.simulation.results import SimulationError
 from gasunion.simulation.sweep import SweepResult, sweep
 
@@ -28,26 +28,11 @@ OUTAGE_COMPONENTS = ("pipes", "compressors", "control_valves", "valves", "short_
 
 
 def _edges(net: Network) -> tuple[np.ndarray, np.ndarray, list[tuple[str, str]]]:
-    """Flow-carrying edges (as :func:`~gasunion.network.validation.islands`, regulators
+    """Flow-carrying edges (:func:`~gasunion.network.validation.flow_edges`, regulators
     included) and the (component, id) of each."""
-    j = net.junctions.index
-    fr: list[np.ndarray] = []
-    to: list[np.ndarray] = []
-    who: list[tuple[str, str]] = []
-    for comp in BRANCHES:
-        df = net[comp]
-        if not len(df):
-            continue
-        m = df["in_service"].to_numpy(bool).copy()
-        if comp == "valves":
-            m &= df["open"].to_numpy(bool)
-        if comp in ("control_valves", "compressors"):
-            m &= ~df["mode"].isin(["closed", "off"]).to_numpy()
-        fr.append(j.get_indexer(df["from_junction"])[m])
-        to.append(j.get_indexer(df["to_junction"])[m])
-        who += [(comp, str(e)) for e in df.index[m]]
-    return (np.concatenate(fr) if fr else np.zeros(0, int),
-            np.concatenate(to) if to else np.zeros(0, int), who)
+    fr, to, owners = flow_edges(net, cut_regulators=False)
+    who = [(comp, str(e)) for comp, rows in owners for e in net[comp].index[rows]]
+    return fr, to, who
 
 
 def _supplied_nodes(net: Network, exclude: tuple[str, str] | None = None) -> np.ndarray:
