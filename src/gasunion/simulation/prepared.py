@@ -153,6 +153,7 @@ class Simulator:
         self._cache: OrderedDict[frozenset[Any], _Case] = OrderedDict()
         self._cache_size = cache_size
         self._elig: dict[tuple[str, str], np.ndarray] | None = None
+        self._row_cache: dict[tuple[str, tuple[str, ...]], np.ndarray] = {}
         # a copy keeps the prepared state independent of later edits of ``net``
         self.base = self._build(net.copy() if copy else net)
 
@@ -202,7 +203,7 @@ class Simulator:
         overrides = {}
         for (comp, col), (ids, vals) in changes.items():
             arr = b.net[comp][col].to_numpy(dtype=float, copy=True)
-            arr[b.net[comp].index.get_indexer(ids)] = np.asarray(vals, dtype=float)
+            arr[self._rows(comp, ids)] = np.asarray(vals, dtype=float)
             overrides[(comp, col)] = arr
         return b, b.net, overrides
 
@@ -244,6 +245,18 @@ class Simulator:
         self._elig = out
         return out
 
+    def _rows(self, comp: str, ids: list[str]) -> np.ndarray:
+        """Rows of elements ``ids`` in the base table ``comp`` (-1 if unknown), memoised: a
+        sweep names the same elements in every scenario."""
+        key = (comp, tuple(ids))
+        rows = self._row_cache.get(key)
+        if rows is None:
+            if len(self._row_cache) > 256:
+                self._row_cache.clear()
+            rows = self.base.net[comp].index.get_indexer(ids)
+            self._row_cache[key] = rows
+        return rows
+
     def _classify(self, changes: Grouped
                   ) -> tuple[dict[tuple[str, str], tuple[np.ndarray, np.ndarray, np.ndarray]],
                              bool]:
@@ -255,7 +268,7 @@ class Simulator:
         elig = self._eligibility()
         fast = {}
         for (comp, col), (ids, vals) in changes.items():
-            rows = net[comp].index.get_indexer(ids) if comp in net.components else None
+            rows = self._rows(comp, ids) if comp in net.components else None
             if rows is None or (rows < 0).any():
                 return {}, True  # apply_changes names the unknown element
             if col.endswith(_BOUND_SUFFIXES) or col in ("power_max_mw", "p_in_min_bar",
