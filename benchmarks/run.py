@@ -299,6 +299,8 @@ def main(argv: list[str] | None = None) -> None:
         cases: list[tuple[str, Callable[[], gu.Network]]] = [
             (c, lambda c=c: gaslib_case(c)) for c in ("GasLib-134", "GasLib-135", "GasLib-582")]
         cases += [(f"meshed-{n} (XML)", lambda n=n: grid_case(n)) for n in sizes]
+        cases += [(f"meshed-{n} (generated)", lambda n=n: meshed_network(n, seed=1))
+                  for n in sizes if n <= 20000]
         for name, loader in cases:
             n_j = int(name.split("-")[1].split(" ")[0]) if name.startswith("meshed") else 0
             reps = 3 if n_j >= 50000 else (5 if n_j >= 20000 or args.quick else 11)

@@ -208,9 +208,12 @@ def _check_bounds(net: Network, rep: ValidationReport) -> None:
         if not len(df):
             continue
         ps = df["p_set_bar"].to_numpy(float)
-        jn = df["junction"].astype(str)
-        pmax = jn.map(j["p_max_bar"]).to_numpy(float) if len(j) else np.full(len(df), np.nan)
-        pmin = jn.map(j["p_min_bar"]).to_numpy(float) if len(j) else np.full(len(df), np.nan)
+        k = junction_positions(net, comp, "junction", rep.positions)
+        known = k >= 0
+        pmax = np.where(known, j["p_max_bar"].to_numpy(float)[np.maximum(k, 0)], np.nan) \
+            if len(j) else np.full(len(df), np.nan)
+        pmin = np.where(known, j["p_min_bar"].to_numpy(float)[np.maximum(k, 0)], np.nan) \
+            if len(j) else np.full(len(df), np.nan)
         bad = np.isfinite(ps) & ((np.isfinite(pmax) & (ps > pmax)) | (np.isfinite(pmin) & (ps < pmin)))
         _report_mask(rep, comp, df, bad, "p_set_bar",
                      lambda e, d=df: f"pressure set-point {d.at[e, 'p_set_bar']} bar lies outside "

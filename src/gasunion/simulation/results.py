@@ -265,11 +265,14 @@ class ResultBuilder:
         got = self._slack_cache.get(key)
         if got is None:
             sl = m.slack_elements
+            comps = sl["component"].to_numpy(dtype=object)
+            ids = sl["id"].to_numpy(dtype=object)
+            nodes = sl["node"].to_numpy(int)
             got = {"n": len(sl)}
             for comp in ("sources", "sinks"):
-                part = sl[sl["component"] == comp]
-                got[comp] = (self.net[comp].index.get_indexer(part["id"]),
-                             part["node"].to_numpy(int))
+                sel = comps == comp
+                got[comp] = (self.net[comp].index.get_indexer(ids[sel]) if sel.any()
+                             else np.zeros(0, dtype=np.intp), nodes[sel])
             self._slack_cache.clear()
             self._slack_cache[key] = got
         return got
