@@ -29,13 +29,13 @@ from gasunion.io.pandapipes import (
     to_pandapipes,
 )
 from gasunion.network import Network
-from gasunion.physics.compressibility import Z_METHODS, make_z_model
+from gasunion.physics.compressibility import make_z_model
 from gasunion.physics.gas import GasProperties
 from gasunion.simulation.steady import simulate
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "pandapipes_stanet"
-#: the linear "AGA" formula's name ("aga" before the rename to "aga_linear")
-Z_LINEAR = "aga_linear" if "aga_linear" in Z_METHODS else "aga"
+#: the linear "AGA" formula of Koch et al. 2015 (z="aga_linear")
+Z_LINEAR = "aga_linear"
 STANET_FLUID = PandapipesFluid("STANET_fluid", norm_density_kg_m3=0.84, viscosity_pa_s=1.193e-5)
 
 

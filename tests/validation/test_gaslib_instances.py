@@ -9,6 +9,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from gaslib_cases import INSTANCES
 
 import gasunion as gu
 from gasunion.io.geojson import to_geojson
@@ -16,16 +17,6 @@ from gasunion.io.geojson import to_geojson
 DATA = Path(__file__).resolve().parents[1] / "data"
 G = DATA / "gaslib"
 
-INSTANCES = [
-    ("GasLib-11/GasLib-11.net", "GasLib-11/GasLib-11.scn"),
-    ("GasLib-24/GasLib-24.net", "GasLib-24/GasLib-24.scn"),
-    ("GasLib-40/GasLib-40.net", "GasLib-40/GasLib-40.scn"),
-    ("GasLib-135/GasLib-135.net", "GasLib-135/GasLib-135.scn"),
-    ("GasLib-134/GasLib-134-v2.net", "GasLib-134/Nominations-134/2011-11-01.scn"),
-    ("GasLib-134/GasLib-134-v2.net", "GasLib-134/Nominations-134/2011-11-02.scn"),
-    ("GasLib-134/GasLib-134-v2.net", "GasLib-134/Nominations-134/2011-11-03.scn"),
-    ("GasLib-Integration/GasLib-Integration.net", "GasLib-Integration/GasLib-Integration.scn"),
-]
 IDS = [Path(s).stem for _, s in INSTANCES]
 
 

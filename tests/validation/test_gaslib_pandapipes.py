@@ -94,6 +94,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pytest
+from gaslib_cases import INSTANCES
 
 import gasunion as gu
 from gasunion.io.pandapipes import (
@@ -104,7 +105,6 @@ from gasunion.io.pandapipes import (
     to_pandapipes,
 )
 from gasunion.network import Network
-from gasunion.physics.compressibility import Z_METHODS
 from gasunion.physics.constants import P_NORMAL_PA, R_UNIVERSAL, T_NORMAL_K
 from gasunion.physics.gas import GasProperties
 from gasunion.simulation.steady import SimulationResult, simulate
@@ -115,8 +115,8 @@ DATA = Path(__file__).resolve().parents[1] / "data"
 G134 = DATA / "gaslib" / "GasLib-134"
 M582 = DATA / "matgas" / "gaslib-582-G.m"
 
-#: the linear "AGA" formula (renamed from "aga" to "aga_linear"; "aga" stays a deprecated alias)
-Z_LINEAR = "aga_linear" if "aga_linear" in Z_METHODS else "aga"
+#: the linear "AGA" formula of Koch et al. 2015 (z="aga_linear")
+Z_LINEAR = "aga_linear"
 FRICTION = "stanet_nikuradse"  #: gasunion's name for STANET's/pandapipes' Nikuradse law
 #: pandapipes.pipeflow options: isothermal, STANET's Nikuradse, the tolerances of pandapipes'
 #: pipeflow_stanet_comparison (tol_p/tol_m) and tol_res = 1e-7, pandapipes' own adaptive
@@ -378,16 +378,6 @@ def test_gaslib582_against_pandapipes(ratios: dict[str, float], p_ref: float) ->
 
 
 # ------------------------------------------------- every shipped instance, the reader's defaults
-INSTANCES = [
-    ("GasLib-11/GasLib-11.net", "GasLib-11/GasLib-11.scn"),
-    ("GasLib-24/GasLib-24.net", "GasLib-24/GasLib-24.scn"),
-    ("GasLib-40/GasLib-40.net", "GasLib-40/GasLib-40.scn"),
-    ("GasLib-135/GasLib-135.net", "GasLib-135/GasLib-135.scn"),
-    ("GasLib-134/GasLib-134-v2.net", "GasLib-134/Nominations-134/2011-11-01.scn"),
-    ("GasLib-134/GasLib-134-v2.net", "GasLib-134/Nominations-134/2011-11-02.scn"),
-    ("GasLib-134/GasLib-134-v2.net", "GasLib-134/Nominations-134/2011-11-03.scn"),
-    ("GasLib-Integration/GasLib-Integration.net", "GasLib-Integration/GasLib-Integration.scn"),
-]
 NO_PANDAPIPES_EQUIVALENT = {
     "GasLib-Integration": "its resistor_2 has a fixed pressure loss; pandapipes has no such "
                           "element (to_pandapipes refuses it)",

@@ -36,13 +36,11 @@ from __future__ import annotations
 
 import math
 import re
-import warnings
 from collections.abc import Callable, Mapping
 
 import numpy as np
 import numpy.typing as npt
 
-from gasunion.errors import ValidityRangeWarning
 from gasunion.physics._aga8_coefficients import (
     _A,
     _B,
@@ -72,10 +70,9 @@ from gasunion.physics._aga8_coefficients import (
 )
 from gasunion.physics.compressibility import (
     CompressibilityError,
+    EosTableZ,
     FloatArray,
-    TabulatedZ,
     check_pressures,
-    pressure_sentences,
 )
 
 __all__ = ["AGA8_COMPONENTS", "AGA8_VALIDITY", "Aga8Detail", "Aga8DetailZ", "canonical_component"]
@@ -316,7 +313,7 @@ class Aga8Detail:
         return f"Aga8Detail(composition={self.composition!r})"
 
 
-class Aga8DetailZ(TabulatedZ):
+class Aga8DetailZ(EosTableZ):
     """AGA-8 DETAIL Z(p) at a fixed temperature, tabulated once and interpolated.
 
     Z and the analytic dZ/dp of :class:`Aga8Detail` are evaluated (vectorised) on the grid of
@@ -330,6 +327,8 @@ class Aga8DetailZ(TabulatedZ):
 
     name = "aga8"
     P_LIMIT_PA = AGA8_VALIDITY["p_limit_pa"]
+    RANGE_LABEL = "AGA-8 DETAIL"
+    RANGE_NAME = "pipeline-quality range of ISO 12213-2"
 
     def __init__(
         self,
@@ -344,22 +343,7 @@ class Aga8DetailZ(TabulatedZ):
         self.composition = self.eos.composition
         self.validity = dict(AGA8_VALIDITY)
         self._init_table(temperature_k, p_max_pa, n_points)
-        for msg in self._fixed_warnings():
-            warnings.warn(msg, ValidityRangeWarning, stacklevel=2)
-        self._build(self.p_max_pa, progress)
-
-    def _fixed_warnings(self) -> list[str]:
-        return self.eos.fixed_warnings(self.temperature_k)
-
-    def _tabulate(
-        self, p: FloatArray, progress: Callable[[float], None] | None
-    ) -> tuple[FloatArray, FloatArray | None]:
-        return self.eos.z_and_dz_dp(p, self.temperature_k)
-
-    def range_warnings(self, p_pa: npt.ArrayLike) -> list[str]:
-        """One sentence per validity limit exceeded by the pressures [Pa], T or composition."""
-        return self._fixed_warnings() + pressure_sentences(
-            "AGA-8 DETAIL", p_pa, self.validity["p_max_pa"], "pipeline-quality range of ISO 12213-2")
+        self._finish(progress)
 
     def __repr__(self) -> str:
         return (f"Aga8DetailZ(composition={self.composition!r}, temperature_k={self.temperature_k},"

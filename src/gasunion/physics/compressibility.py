@@ -26,13 +26,13 @@ from __future__ import annotations
 import math
 import warnings
 from collections.abc import Callable
-from typing import Protocol, runtime_checkable
+from typing import Any, Protocol, runtime_checkable
 
 import numpy as np
 import numpy.typing as npt
 from numpy.typing import NDArray
 
-from gasunion.errors import GasunionError
+from gasunion.errors import GasunionError, ValidityRangeWarning
 from gasunion.physics.constants import BAR
 from gasunion.physics.gas import GasProperties
 
@@ -292,6 +292,10 @@ class TabulatedZ:
     name = "tabulated"
     #: Hard upper limit of the tabulation [Pa].
     P_LIMIT_PA = 700e5
+    #: for :meth:`range_warnings`: the model's name and the pressure range it is valid in
+    #: (``validity["p_max_pa"]``); no pressure check when ``RANGE_LABEL`` is empty
+    RANGE_LABEL = ""
+    RANGE_NAME = ""
     temperature_k: float
     validity: dict[str, float]
     n_points: int
@@ -317,6 +321,13 @@ class TabulatedZ:
 
     def _fixed_warnings(self) -> list[str]:
         return []
+
+    def _finish(self, progress: Callable[[float], None] | None) -> None:
+        """End of a subclass's constructor: warn for a temperature or composition outside the
+        validity range, then build the table."""
+        for msg in self._fixed_warnings():
+            warnings.warn(msg, ValidityRangeWarning, stacklevel=3)
+        self._build(self.p_max_pa, progress)
 
     def _build(self, p_max_pa: float, progress: Callable[[float], None] | None = None) -> None:
         from scipy.interpolate import CubicHermiteSpline, CubicSpline, PPoly
@@ -352,8 +363,29 @@ class TabulatedZ:
         return np.asarray(self._dspline(p), dtype=np.float64)
 
     def range_warnings(self, p_pa: npt.ArrayLike) -> list[str]:
-        """One sentence per validity limit exceeded (base: temperature/composition only)."""
-        return self._fixed_warnings()
+        """One sentence per validity limit exceeded by the pressures [Pa], the temperature or
+        the composition."""
+        out = self._fixed_warnings()
+        if self.RANGE_LABEL:
+            out += pressure_sentences(self.RANGE_LABEL, p_pa, self.validity["p_max_pa"],
+                                      self.RANGE_NAME)
+        return out
+
+
+class EosTableZ(TabulatedZ):
+    """A :class:`TabulatedZ` whose values come from an equation-of-state object ``eos`` with
+    ``z_and_dz_dp(p_pa, t_k)`` and ``fixed_warnings(t_k)`` (AGA-8 DETAIL, SGERG-88)."""
+
+    eos: Any
+
+    def _fixed_warnings(self) -> list[str]:
+        return list(self.eos.fixed_warnings(self.temperature_k))
+
+    def _tabulate(
+        self, p: FloatArray, progress: Callable[[float], None] | None
+    ) -> tuple[FloatArray, FloatArray | None]:
+        z, dz = self.eos.z_and_dz_dp(p, self.temperature_k)
+        return z, dz
 
 
 def make_z_model(

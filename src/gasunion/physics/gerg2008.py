@@ -9,19 +9,16 @@ Lemort (2014), Ind. Eng. Chem. Res. 53, 2498-2508. Units: p in Pa, T in K, dZ/dp
 from __future__ import annotations
 
 import math
-import warnings
 from collections.abc import Callable, Mapping
 from typing import Any
 
 import numpy as np
-import numpy.typing as npt
 
-from gasunion.errors import MissingDependencyError, ValidityRangeWarning
+from gasunion.errors import MissingDependencyError
 from gasunion.physics.compressibility import (
     CompressibilityError,
     FloatArray,
     TabulatedZ,
-    pressure_sentences,
 )
 
 __all__ = ["GERG2008_VALIDITY", "Gerg2008Z"]
@@ -72,6 +69,8 @@ class Gerg2008Z(TabulatedZ):
     """
 
     name = "gerg2008"
+    RANGE_LABEL = "GERG-2008"
+    RANGE_NAME = "normal range of Kunz & Wagner (2012)"
     #: Hard upper limit of tabulation [Pa] (GERG-2008 extended range, 70 MPa).
     P_LIMIT_PA = 700e5
 
@@ -107,9 +106,7 @@ class Gerg2008Z(TabulatedZ):
             raise CompressibilityError(
                 f"Gerg2008Z: CoolProp cannot build fluid {self.fluid_string!r}: {exc}"
             ) from exc
-        for msg in self._fixed_warnings():
-            warnings.warn(msg, ValidityRangeWarning, stacklevel=2)
-        self._build(self.p_max_pa, progress)
+        self._finish(progress)
 
     # ------------------------------------------------------------------ helpers
     @property
@@ -133,11 +130,6 @@ class Gerg2008Z(TabulatedZ):
                 out.append(f"GERG-2008: {name!r} is not one of the 21 GERG-2008 components; "
                            "CoolProp uses its own estimated mixing parameters for it")
         return out
-
-    def range_warnings(self, p_pa: npt.ArrayLike) -> list[str]:
-        """One sentence per validity limit exceeded by the pressures [Pa], T or composition."""
-        return self._fixed_warnings() + pressure_sentences(
-            "GERG-2008", p_pa, self.validity["p_max_pa"], "normal range of Kunz & Wagner (2012)")
 
     def _flash_one(self, p: float, *, impose_gas: bool) -> float:
         """Z at (p, T); gas-like phase imposed (fast) or full PT flash with stability analysis."""

@@ -38,19 +38,16 @@ Units: p in Pa, T in K, molar density in mol/m^3, dZ/dp in 1/Pa.
 from __future__ import annotations
 
 import math
-import warnings
 from collections.abc import Callable
 
 import numpy as np
 import numpy.typing as npt
 
-from gasunion.errors import ValidityRangeWarning
 from gasunion.physics.compressibility import (
     CompressibilityError,
+    EosTableZ,
     FloatArray,
-    TabulatedZ,
     check_pressures,
-    pressure_sentences,
 )
 from gasunion.physics.gas import GasProperties
 
@@ -316,7 +313,7 @@ class Sgerg88:
                 f"x_h2={self.x_h2})")
 
 
-class Sgerg88Z(TabulatedZ):
+class Sgerg88Z(EosTableZ):
     """SGERG-88 Z(p) at a fixed temperature, tabulated once and interpolated.
 
     Z and the analytic dZ/dp of :class:`Sgerg88` on the grid of
@@ -329,6 +326,8 @@ class Sgerg88Z(TabulatedZ):
 
     name = "sgerg88"
     P_LIMIT_PA = 700e5
+    RANGE_LABEL = "SGERG-88"
+    RANGE_NAME = "pipeline-quality range of ISO 12213-3"
 
     def __init__(
         self,
@@ -346,9 +345,7 @@ class Sgerg88Z(TabulatedZ):
         self.eos = eos if eos is not None else Sgerg88(hs_mj_m3, d, x_co2, x_h2)
         self.validity = dict(SGERG88_VALIDITY)
         self._init_table(temperature_k, p_max_pa, n_points)
-        for msg in self._fixed_warnings():
-            warnings.warn(msg, ValidityRangeWarning, stacklevel=2)
-        self._build(self.p_max_pa, progress)
+        self._finish(progress)
 
     @classmethod
     def from_gas(
@@ -363,19 +360,6 @@ class Sgerg88Z(TabulatedZ):
         e = Sgerg88.from_gas(gas)
         return cls(e.hs_mj_m3, e.d, e.x_co2, e.x_h2, gas.temperature_k, p_max_pa=p_max_pa,
                    n_points=n_points, progress=progress, eos=e)
-
-    def _fixed_warnings(self) -> list[str]:
-        return self.eos.fixed_warnings(self.temperature_k)
-
-    def _tabulate(
-        self, p: FloatArray, progress: Callable[[float], None] | None
-    ) -> tuple[FloatArray, FloatArray | None]:
-        return self.eos.z_and_dz_dp(p, self.temperature_k)
-
-    def range_warnings(self, p_pa: npt.ArrayLike) -> list[str]:
-        """One sentence per validity limit exceeded by the pressures [Pa], T or inputs."""
-        return self._fixed_warnings() + pressure_sentences(
-            "SGERG-88", p_pa, self.validity["p_max_pa"], "pipeline-quality range of ISO 12213-3")
 
     def __repr__(self) -> str:
         e = self.eos

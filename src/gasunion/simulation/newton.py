@@ -61,7 +61,6 @@ class NewtonOptions:
     chord_rate: float = 0.25
     #: sparse LU: "auto" (KLU where the library is installed, else SuperLU), "klu", "superlu"
     linear_solver: str = "auto"
-    warm_picard_steps: int = 0  #: linearised steps before Newton from given start values
 
 
 class Kernel(ReducedSystem):
@@ -115,10 +114,6 @@ class Kernel(ReducedSystem):
         b = np.arange(nb)
         ffree, tfree = free[fr], free[to]
         self.mask_i, self.mask_j = ffree, tfree
-        rows_bal = np.concatenate([self.col_pi[fr[ffree]], self.col_pi[to[tfree]]])
-        cols_bal = np.concatenate([b[ffree], b[tfree]])
-        vals_bal = np.concatenate([-np.ones(ffree.sum()), np.ones(tfree.sum())])
-        self.B = sp.csr_matrix((vals_bal, (rows_bal, cols_bal)), shape=(self.nf, nb))
         self._bal_fr_row, self._bal_fr_br = self.col_pi[fr[ffree]], b[ffree]
         self._bal_to_row, self._bal_to_br = self.col_pi[to[tfree]], b[tfree]
         self._z_lin: float | None = None

@@ -351,8 +351,8 @@ class Simulator:
             # iterations as a cold start (large meshed grids: flows that change direction),
             # two linearised steps around the last solution's flows come first
             mode = case.warm_mode()
-            self.options.warm_picard_steps = 2 if mode == "picard" else 0
-            st = solve(k, lhv, gas.kappa, progress=progress, x0=x0)
+            st = solve(k, lhv, gas.kappa, progress=progress, x0=x0,
+                       warm_steps=2 if mode == "picard" else 0)
             if x0 is None:
                 case.cold_iterations = st.iterations
             else:

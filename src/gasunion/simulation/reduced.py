@@ -47,7 +47,10 @@ class ReducedSystem:
     free_nodes: np.ndarray
     mask_i: np.ndarray
     mask_j: np.ndarray
-    B: sp.csr_matrix
+    _bal_fr_row: np.ndarray
+    _bal_fr_br: np.ndarray
+    _bal_to_row: np.ndarray
+    _bal_to_br: np.ndarray
     _order: np.ndarray | None
     _lu: Any
     _klu: Any
@@ -134,10 +137,13 @@ class ReducedSystem:
         nf, nb = self.nf, m.n_branches
         b = np.arange(nb)
         mi, mj = self.mask_i, self.mask_j
-        bal = self.B.tocoo()
-        rows = np.concatenate([bal.row, nf + b[mi], nf + b[mj], nf + b])
-        cols = np.concatenate([nf + bal.col, self.col_pi[m.fr[mi]], self.col_pi[m.to[mj]], nf + b])
-        vals = np.concatenate([bal.data, d.d_i[mi], d.d_j[mj], d.d_q])
+        # balance rows: -1 at the from-junction, +1 at the to-junction of each branch
+        bal_rows = np.concatenate([self._bal_fr_row, self._bal_to_row])
+        bal_cols = np.concatenate([self._bal_fr_br, self._bal_to_br])
+        bal_vals = np.concatenate([-np.ones(len(self._bal_fr_br)), np.ones(len(self._bal_to_br))])
+        rows = np.concatenate([bal_rows, nf + b[mi], nf + b[mj], nf + b])
+        cols = np.concatenate([nf + bal_cols, self.col_pi[m.fr[mi]], self.col_pi[m.to[mj]], nf + b])
+        vals = np.concatenate([bal_vals, d.d_i[mi], d.d_j[mj], d.d_q])
         vals = vals * self.xscale[cols] / self.fscale[rows]
         return sp.csc_matrix((vals, (rows, cols)), shape=(self.nx, self.nx))
 

@@ -38,10 +38,10 @@ def initial_guess(k: Kernel) -> np.ndarray:
 
 def solve(k: Kernel, lhv_j_kg: float, kappa: float,
           progress: Callable[[int, float], None] | None = None,
-          x0: np.ndarray | None = None, chord_start: bool = False) -> NewtonState:
-    """Solve the network equations: Picard start-up steps (skipped when a start ``x0`` is
-    given, e.g. a previous solution), damped Newton to convergence, then the fixed-loss
-    refinement (see :func:`refine_loss_smoothing`)."""
+          x0: np.ndarray | None = None, warm_steps: int = 0) -> NewtonState:
+    """Solve the network equations: Picard start-up steps (from a given start ``x0``, e.g. a
+    previous solution, only ``warm_steps`` linearised around its flows), damped Newton to
+    convergence, then the fixed-loss refinement (see :func:`refine_loss_smoothing`)."""
     st = NewtonState(x=initial_guess(k) if x0 is None else np.array(x0, dtype=float))
     t0 = time.perf_counter()
     if k.nx == 0:
@@ -50,9 +50,9 @@ def solve(k: Kernel, lhv_j_kg: float, kappa: float,
         return st
     if x0 is None:
         _picard(k, st)
-    elif k.opt.warm_picard_steps:
-        _picard(k, st, k.opt.warm_picard_steps, warm=True)
-    _newton(k, st, lhv_j_kg, kappa, progress, chord_start=chord_start)
+    elif warm_steps:
+        _picard(k, st, warm_steps, warm=True)
+    _newton(k, st, lhv_j_kg, kappa, progress)
     for _ in range(30):  # each round narrows the smoothing at least 100-fold
         if not (st.converged and refine_loss_smoothing(k, st.x)):
             break
@@ -122,13 +122,8 @@ def _picard(k: Kernel, st: NewtonState, steps: int | None = None, warm: bool = F
 
 
 def _newton(k: Kernel, st: NewtonState, lhv_j_kg: float, kappa: float,
-            progress: Callable[[int, float], None] | None, refactor_first: bool = False,
-            chord_start: bool = False) -> None:
-    """Damped Newton from ``st.x`` until the scaled residual is below ``tol`` (updates ``st``).
-
-    ``chord_start``: chord steps with the last factorisation (of a previous solution) are
-    tried from the first step on, not only below ``chord_below``.
-    """
+            progress: Callable[[int, float], None] | None, refactor_first: bool = False) -> None:
+    """Damped Newton from ``st.x`` until the scaled residual is below ``tol`` (updates ``st``)."""
     opt = k.opt
     x = st.x
     k.fuel = k.fuel_kg_s(k.pi_all(x), x[k.nf:], lhv_j_kg, kappa)
@@ -142,7 +137,7 @@ def _newton(k: Kernel, st: NewtonState, lhv_j_kg: float, kappa: float,
         if norm <= opt.tol:
             break
         assert d is not None
-        chord = chord_ok and (norm < opt.chord_below or chord_start)
+        chord = chord_ok and norm < opt.chord_below
         dx = _step(k, st, F, d, refactor=not chord)
         if dx is None:
             break
