@@ -30,11 +30,14 @@ _LAZY: dict[str, str] = {
     "Network": "gasunion.network",
     "NetworkError": "gasunion.network",
     "NetworkValidationError": "gasunion.network",
+    "OptimizationError": "gasunion.optimize",
+    "OptimizationResult": "gasunion.optimize",
     "SimulationError": "gasunion.simulation",
     "SimulationResult": "gasunion.simulation",
     "Simulator": "gasunion.simulation.prepared",
     "SweepResult": "gasunion.simulation.sweep",
     "ValidityRangeWarning": "gasunion.errors",
+    "optimize": "gasunion.optimize",
     "read": "gasunion.io",
     "simulate": "gasunion.simulation",
     "sweep": "gasunion.simulation.sweep",
@@ -50,12 +53,15 @@ __all__ = [
     "Network",
     "NetworkError",
     "NetworkValidationError",
+    "OptimizationError",
+    "OptimizationResult",
     "SimulationError",
     "SimulationResult",
     "Simulator",
     "SweepResult",
     "ValidityRangeWarning",
     "__version__",
+    "optimize",
     "read",
     "simulate",
     "sweep",
@@ -71,6 +77,7 @@ if TYPE_CHECKING:  # the same names, eagerly, for type checkers and IDEs
     )
     from gasunion.io import InputFileError, read, write
     from gasunion.network import Network, NetworkError, NetworkValidationError
+    from gasunion.optimize import OptimizationError, OptimizationResult, optimize
     from gasunion.physics.gas import GasProperties
     from gasunion.simulation import SimulationError, SimulationResult, simulate
     from gasunion.simulation.prepared import Simulator
