@@ -112,6 +112,14 @@ _PREFIX = {
 }
 
 
+#: the same for the optimisation commands
+_OPT_PREFIX = {
+    "infeasible": "optimisation failed (infeasible): ",
+    "solver": "optimisation failed (solver): ",
+    "internal": "internal error: ",
+}
+
+
 def classify(exc: BaseException) -> CliError:
     """The :class:`CliError` for any exception raised inside a command."""
     if isinstance(exc, CliError):
@@ -128,6 +136,12 @@ def classify(exc: BaseException) -> CliError:
         return CliError(kind, first, diagnosis=getattr(exc, "diagnosis", None),
                         hint=REPORT_HINT if kind == "internal" else None,
                         summary=getattr(result, "summary", None))
+    if _instance_of(exc, "gasunion.optimize.result", "OptimizationError"):
+        kind = str(getattr(exc, "kind", "internal"))
+        return CliError("bad_input" if kind == "bad_input" else kind, str(exc),
+                        diagnosis=getattr(exc, "diagnosis", None),
+                        hint=getattr(exc, "hint", None) or (REPORT_HINT if kind == "internal"
+                                                             else None))
     if _instance_of(exc, "gasunion.network", "NetworkValidationError"):
         report = exc.report  # type: ignore[attr-defined]
         frame = report.to_frame()
@@ -314,7 +328,10 @@ class Ui:
             return
         if err.silent:
             return
-        self.message(err.message, prefix=_PREFIX.get(err.kind, "error: "), prefix_style="bold red")
+        prefix = _PREFIX.get(err.kind, "error: ")
+        if self.command.startswith("optimize"):
+            prefix = _OPT_PREFIX.get(err.kind, prefix)
+        self.message(err.message, prefix=prefix, prefix_style="bold red")
         if err.diagnosis is not None and not err.shown:
             from gasunion.cli.render import records_table
 

@@ -1,0 +1,309 @@
+"""``gasunion optimize transport|ogf|operate|expansion|shed|security``: the planning problems.
+
+A thin layer over :func:`gasunion.optimize`: read the network (or the embedded Central Asia
+dataset when NETWORK is omitted), call the problem with the options given, print the summary
+and the headline tables (80 columns), write every table as CSV plus ``summary.json`` (and the
+operated ``network.json`` where the problem makes one) with ``--out DIR``.
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+
+from gasunion.cli._core import CliError, Command, Group, IdsFlag, JsonFlag, Ui, app
+from gasunion.cli.commands import Friction, check_nomination, load
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from gasunion.network import Network
+    from gasunion.optimize import OptimizationResult
+
+optimize_app = typer.Typer(
+    cls=Group, no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False,
+    help="Planning and optimisation: transport (multi-period LP with storage), ogf (optimal "
+         "gas flow, NLP or relaxation), operate (set-points for a nomination, confirmed by the "
+         "simulator), expansion (MILP), shed (load shedding after an outage), security (N-1, "
+         "HHI, single-element outages). Without NETWORK the embedded Central Asia dataset is "
+         "used. Exit codes: 0 solved, 2 bad input, 1 infeasible or solver failure; --json "
+         "prints one JSON document also on failure.")
+app.add_typer(optimize_app, name="optimize", short_help="Plan and optimise: transport, ogf, "
+              "operate, expansion, shed, security.")
+
+#: most rows shown per table on the terminal; JSON carries whole tables up to this many rows
+SHOW_ROWS = 12
+JSON_MAX_ROWS = 20_000
+
+NetworkOpt = Annotated[Path | None, typer.Argument(
+    metavar="[NETWORK]", show_default=False,
+    help="Network file (GasLib .net, matgas .m, gasunion .json, pandapipes .json); omitted: "
+         "the embedded Central Asia dataset.")]
+ScenarioStr = Annotated[str | None, typer.Option(
+    "--scenario", "-s", metavar="S",
+    help="GasLib nomination file (.scn) for a GasLib network; a scenario name of the Central "
+         "Asia dataset when NETWORK is omitted (e.g. 2023, union).")]
+FormulationOpt = Annotated[str | None, typer.Option(
+    metavar="NAME", help="Formulation (default: the problem's own; see the problem's help).")]
+FrictionOpt = Annotated[Friction | None, typer.Option(
+    help="Pipe friction law (default: the problem's own, the simulator's nikuradse for "
+         "GasLib and gasunion files, GasModels' fixed lambda for matgas files).")]
+ZOpt = Annotated[str | None, typer.Option(
+    "--z", metavar="MODEL", help="Compressibility model (see gasunion simulate --help; "
+    "default: the problem's own).")]
+OutOpt = Annotated[Path | None, typer.Option(
+    metavar="DIR", help="Folder for the result tables (CSV), summary.json and, where the "
+    "problem makes one, the operated network.json.")]
+ObjectiveOpt = Annotated[str | None, typer.Option(
+    metavar="NAME", help="Objective (default: the problem's own; e.g. welfare|cost for "
+    "transport, min_power|max_delivery|gasmodels for ogf).")]
+
+
+def _load(ui: Ui, network: Path | None, scenario: str | None, problem: str
+          ) -> tuple[Network, dict[str, Any]]:
+    """The network (and problem options the dataset brings, e.g. monthly periods)."""
+    if network is None:
+        from gasunion.datasets.central_asia import SCENARIOS, central_asia
+
+        name = scenario or "2023"
+        if name not in SCENARIOS:
+            raise CliError("bad_option", f"--scenario {name}: not a Central Asia scenario; "
+                           f"choose one of {', '.join(SCENARIOS)}")
+        with ui.status(f"building the Central Asia network ({name}) ..."):
+            if problem == "transport":
+                from gasunion.datasets.central_asia_monthly import central_asia_monthly
+
+                net, periods = central_asia_monthly(name)
+                return net, {"periods": periods}
+            return central_asia(name), {}
+    scn = Path(scenario) if scenario else None
+    if scn is not None and not scn.exists():
+        raise CliError("bad_input", f"--scenario {scenario}: no such file (give the GasLib "
+                       "nomination .scn for a GasLib network)")
+    net = load(ui, network, scn)
+    check_nomination(net, network, scn)
+    return net, {}
+
+
+def _periods(value: str | None) -> Any:
+    if value is None:
+        return None
+    try:
+        n = int(value)
+    except ValueError:
+        raise CliError("bad_option", f"--periods {value}: give a whole number of daily "
+                       "periods (e.g. 365)") from None
+    if n < 1:
+        raise CliError("bad_option", f"--periods {value}: must be at least 1")
+    return n
+
+
+def _outages(values: list[str] | None) -> list[tuple[str, str]]:
+    out = []
+    for v in values or []:
+        comp, sep, eid = v.partition(":")
+        if not sep or not comp or not eid:
+            raise CliError("bad_option", f"--outage {v}: give COMPONENT:ID, e.g. pipes:P12")
+        out.append((comp, eid))
+    return out
+
+
+def _coalitions(values: list[str] | None) -> list[list[str]]:
+    return [[m.strip() for m in v.split(",") if m.strip()] for v in values or []]
+
+
+def run(ui: Ui, problem: str, network: Path | None, scenario: str | None,
+        formulation: str | None, friction: Friction | None, z: str | None, out: Path | None,
+        **options: Any) -> None:
+    """Load, solve, report: the body shared by every ``optimize`` command."""
+    import gasunion.optimize as opt
+
+    with ui.guard():
+        ui.prepare_out(out)
+        net, extra = _load(ui, network, scenario, problem)
+        for k, v in extra.items():
+            if options.get(k) is None:
+                options[k] = v
+        options = {k: v for k, v in options.items() if v is not None}
+        if friction is not None:
+            options["friction"] = friction.value
+        if z is not None:
+            options["z"] = z
+        ui.extra["network"] = net.name
+        t0 = time.perf_counter()
+        with ui.status(f"{problem}: preparing ...") as st:
+            options["progress"] = lambda msg: st.update(f"{problem}: {msg}")
+            try:
+                res = opt.optimize(net, problem=problem, formulation=formulation, **options)
+            except TypeError as exc:  # an option this problem does not take
+                if "unexpected keyword" not in str(exc):
+                    raise
+                raise CliError("bad_option", f"{problem}: {exc}") from None
+        res.summary.setdefault("wall_time_s", time.perf_counter() - t0)
+        written = res.write(out) if out is not None else []
+        if ui.as_json:
+            ui.emit_ok(network=net.name, file=network, **res.to_dict(),
+                       tables=_json_tables(res), written=written)
+            return
+        _print(ui, net, res, ui.ids)
+        for path in written:
+            ui.message(str(path), prefix="wrote ")
+
+
+def _json_tables(res: OptimizationResult) -> dict[str, Any]:
+    from gasunion.optimize.result import _records
+
+    out: dict[str, Any] = {}
+    for name, df in res.tables.items():
+        out[name] = _records(df) if len(df) <= JSON_MAX_ROWS else (
+            f"{len(df)} rows: too many for JSON, written with --out DIR")
+    return out
+
+
+def _print(ui: Ui, net: Network, res: OptimizationResult, ids: bool) -> None:
+    from gasunion.cli.render import num
+
+    s = res.summary
+    unit = s.get("objective_unit") or ""
+    times = ", ".join(f"{k.removesuffix('_time_s')} {num(s[k], '.2f')} s"
+                      for k in ("build_time_s", "solve_time_s") if s.get(k) is not None)
+    ui.line(f"{res.problem} ({res.formulation}) on {net.name or 'the network'}: {res.status}")
+    ui.line(f"objective {num(res.objective, '.6g')} {unit}".rstrip()
+            + (f"; gap {num(100 * s['gap'], '.3g')} %" if s.get("gap") is not None else "")
+            + (f"; {times}" if times else ""))
+    for name, df in res.tables.items():
+        if len(df):
+            ui.print(_table(net, name, df, ids))
+    for text in s.get("assumptions") or []:
+        ui.line(f"assumption: {text}", style="dim")
+
+
+def _table(net: Network, name: str, df: pd.DataFrame, ids: bool) -> Any:
+    """The first rows and (up to 80 columns of) columns of a result table."""
+    import numpy as np
+
+    from gasunion.cli.render import _cell, data_table, name_of
+
+    shown = df.head(SHOW_ROWS).reset_index()
+    cols: list[str] = []
+    width = 0
+    for c in shown.columns:
+        w = max(len(str(c)), *(len(_cell(v)) for v in shown[c].tolist()[:SHOW_ROWS])) + 1
+        if width + w > 80 and cols:
+            break
+        cols.append(str(c))
+        width += w
+    more = []
+    if len(df) > SHOW_ROWS:
+        more.append(f"{len(df) - SHOW_ROWS} more rows")
+    if len(cols) < shown.shape[1]:
+        more.append(f"{shown.shape[1] - len(cols)} more columns")
+    t = data_table(name, ("... " + ", ".join(more) + " (all with --out DIR or --json)")
+                   if more else None)
+    for c in cols:
+        num_col = np.issubdtype(shown[c].dtype, np.number)
+        t.add_column(c, justify="right" if num_col else "left", overflow="fold")
+    from gasunion.network.schema import COMPONENTS
+
+    comp = name if name in COMPONENTS else None
+    for _, r in shown.iterrows():
+        cells = []
+        for c in cols:
+            v = r[c]
+            if comp and c in ("id", df.index.name) and not ids:
+                v = name_of(net, comp, v)
+            cells.append(_cell(v))
+        t.add_row(*cells)
+    return t
+
+
+# ------------------------------------------------------------------------------ commands
+def _cmd(name: str, short: str, help_text: str) -> Any:
+    return optimize_app.command(name, cls=Command, short_help=short, help=help_text)
+
+
+@_cmd("transport", "Multi-period transport LP with storage, contracts and node prices.",
+      "Minimum-cost or maximum-welfare transport over periods (linopy + HiGHS): supplies with "
+      "costs, demands with values and priorities, storages, per-direction capacities, fees. "
+      "Without NETWORK: the Central Asia dataset month by month (12 periods).")
+def transport_cmd(network: NetworkOpt = None, scenario: ScenarioStr = None,
+                  formulation: FormulationOpt = None, periods: Annotated[str | None, typer.Option(
+                      metavar="N", help="N identical daily periods (default: the dataset's "
+                      "months, or one period).")] = None,
+                  objective: ObjectiveOpt = None, friction: FrictionOpt = None, z: ZOpt = None,
+                  out: OutOpt = None, as_json: JsonFlag = False, ids: IdsFlag = False) -> None:
+    ui = Ui("optimize transport", as_json=as_json, ids=ids)
+    with ui.guard():
+        n = _periods(periods)
+    run(ui, "transport", network, scenario, formulation, friction, z, out, periods=n,
+        objective=objective)
+
+
+@_cmd("ogf", "Optimal gas flow: one steady state (NLP with IPOPT, or a relaxation).",
+      "Optimal gas flow with the pipe law, compressor ratios and power: minimum compressor "
+      "power or maximum delivery; matgas files default to GasModels' own objective. "
+      "Formulations: nlp (CasADi + IPOPT), relaxed (gap reported).")
+def ogf_cmd(network: NetworkOpt = None, scenario: ScenarioStr = None,
+            formulation: FormulationOpt = None, objective: ObjectiveOpt = None,
+            friction: FrictionOpt = None, z: ZOpt = None, out: OutOpt = None,
+            as_json: JsonFlag = False, ids: IdsFlag = False) -> None:
+    ui = Ui("optimize ogf", as_json=as_json, ids=ids)
+    run(ui, "ogf", network, scenario, formulation, friction, z, out, objective=objective)
+
+
+@_cmd("operate", "Set-points for a nomination, confirmed by the simulator.",
+      "Choose compressor modes and ratios, valve positions and regulator set-points so that "
+      "the steady state of the nomination violates no bound; --out DIR writes the operated "
+      "network as DIR/network.json, which gasunion simulate DIR/network.json confirms.")
+def operate_cmd(network: NetworkOpt = None, scenario: ScenarioStr = None,
+                formulation: FormulationOpt = None, objective: ObjectiveOpt = None,
+                friction: FrictionOpt = None, z: ZOpt = None, out: OutOpt = None,
+                as_json: JsonFlag = False, ids: IdsFlag = False) -> None:
+    ui = Ui("optimize operate", as_json=as_json, ids=ids)
+    run(ui, "operate", network, scenario, formulation, friction, z, out, objective=objective)
+
+
+@_cmd("expansion", "Cheapest set of candidate pipes and compressors (MILP).",
+      "Network expansion: the cheapest set of candidates (pipes, compressors, reverse-flow "
+      "upgrades) that meets the demand or transit target (MILP with HiGHS).")
+def expansion_cmd(network: NetworkOpt = None, scenario: ScenarioStr = None,
+                  formulation: FormulationOpt = None, objective: ObjectiveOpt = None,
+                  friction: FrictionOpt = None, z: ZOpt = None, out: OutOpt = None,
+                  as_json: JsonFlag = False, ids: IdsFlag = False) -> None:
+    ui = Ui("optimize expansion", as_json=as_json, ids=ids)
+    run(ui, "expansion", network, scenario, formulation, friction, z, out, objective=objective)
+
+
+@_cmd("shed", "Load shedding by priority after an outage.",
+      "Maximum delivered gas, by priority (households first), with the given elements out "
+      "of service.")
+def shed_cmd(network: NetworkOpt = None, scenario: ScenarioStr = None,
+             outage: Annotated[list[str] | None, typer.Option(
+                 metavar="COMPONENT:ID", help="An element out of service, e.g. pipes:P12 "
+                 "(repeatable).")] = None,
+             formulation: FormulationOpt = None, friction: FrictionOpt = None, z: ZOpt = None,
+             out: OutOpt = None, as_json: JsonFlag = False, ids: IdsFlag = False) -> None:
+    ui = Ui("optimize shed", as_json=as_json, ids=ids)
+    with ui.guard():
+        outages = _outages(outage)
+    run(ui, "shed", network, scenario, formulation, friction, z, out, outages=outages)
+
+
+@_cmd("security", "N-1 per country or coalition, supplier HHI, single-element outages.",
+      "Security of supply: the N-1 indicator (Regulation (EU) 2017/1938, Annex II), the HHI "
+      "of import sources and the unserved demand of every single-element outage, per country "
+      "and for the coalitions given (e.g. --coalition RU,KZ,UZ --coalition KZ,KG,TJ,TM,UZ).")
+def security_cmd(network: NetworkOpt = None, scenario: ScenarioStr = None,
+                 coalition: Annotated[list[str] | None, typer.Option(
+                     metavar="A,B,...", help="Countries (or parties) pooled as one coalition "
+                     "(repeatable, to compare coalitions).")] = None,
+                 formulation: FormulationOpt = None, friction: FrictionOpt = None,
+                 z: ZOpt = None, out: OutOpt = None, as_json: JsonFlag = False,
+                 ids: IdsFlag = False) -> None:
+    ui = Ui("optimize security", as_json=as_json, ids=ids)
+    groups = _coalitions(coalition)
+    run(ui, "security", network, scenario, formulation, friction, z, out,
+        compare=groups or None)
