@@ -27,6 +27,8 @@ Solvers are imported only when a problem is solved.
 from __future__ import annotations
 
 import importlib
+import sys
+import types
 from typing import TYPE_CHECKING, Any
 
 from gasunion.optimize.result import OptimizationError, OptimizationResult
@@ -80,3 +82,16 @@ def optimize(net: Network, problem: str = "transport", formulation: str | None =
             + ", ".join(formulations(problem)))
     result: OptimizationResult = mod.FORMULATIONS[name](net, **options)
     return result
+
+
+class _CallableModule(types.ModuleType):
+    """``gasunion.optimize`` is both this package and the function :func:`optimize`: importing
+    the package binds the name ``optimize`` in ``gasunion`` to the module, so the module itself
+    is made callable (``gu.optimize(net, problem=...)`` works either way)."""
+
+    def __call__(self, net: Network, problem: str = "transport", formulation: str | None = None,
+                 **options: Any) -> OptimizationResult:
+        return optimize(net, problem, formulation, **options)
+
+
+sys.modules[__name__].__class__ = _CallableModule
