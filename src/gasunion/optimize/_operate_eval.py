@@ -107,7 +107,7 @@ class Evaluator:
         signed = np.where(np.isfinite(pi), np.sign(pi) * np.sqrt(np.abs(pi)), st.p_bar)
         sst = dataclasses.replace(st, p_bar=np.nan_to_num(signed), cache={})
         rows = []
-        for comp, fld, value, bound, upper, active in b._checks(k, sst):
+        for comp, fld, value, bound, upper, active in b.bound_checks(k, sst):
             rows.append((comp, fld, np.asarray(value, float), np.asarray(bound, float), upper,
                          np.asarray(active, bool)))
         rows += self._element_checks(b, k, sst)
@@ -118,8 +118,8 @@ class Evaluator:
 
     def _element_checks(self, b: object, k: object, st: object) -> list[tuple[
             str, str, np.ndarray, np.ndarray, bool, np.ndarray]]:
-        """Flow direction of active compressors and regulators, and the regulator bounds the
-        simulator does not check."""
+        """Flow direction of active compressors and regulators (not a bound of the simulator:
+        an active unit must pass gas forwards)."""
         out = []
         net = self.net
         c = net.compressors
@@ -128,23 +128,10 @@ class Evaluator:
             out.append(("compressors", "mass_flow_kg_s", q, np.zeros(len(c)), False,
                         self._comp_active))
         cv = net.control_valves
-        if len(cv):
-            r = b.rows["control_valves"]  # type: ignore[attr-defined]
-            p = st.p_bar  # type: ignore[attr-defined]
-            pin, pout = p[r["fi"]], p[r["ti"]]
+        if len(cv):  # the regulator's pressure bounds are among the simulator's bound checks
             q = b.branch_flows(k, st, "control_valves")  # type: ignore[attr-defined]
-            dmin = np.fmax(cv["p_diff_min_bar"].to_numpy(float), 0.0)
-            out += [
-                ("control_valves", "mass_flow_kg_s", q, np.zeros(len(cv)), False,
-                 self._cv_pout),
-                ("control_valves", "p_diff_bar", pin - pout, dmin, False, self._cv_pout),
-                ("control_valves", "p_diff_bar", pin - pout,
-                 cv["p_diff_max_bar"].to_numpy(float), True, self._cv_pout),
-                ("control_valves", "p_in_bar", pin, cv["p_in_min_bar"].to_numpy(float), False,
-                 self._cv_pout),
-                ("control_valves", "p_out_bar", pout, cv["p_out_max_bar"].to_numpy(float), True,
-                 self._cv_flow),
-            ]
+            out.append(("control_valves", "mass_flow_kg_s", q, np.zeros(len(cv)), False,
+                        self._cv_pout))
         return out
 
     def _flatten(self, rows: list[tuple[str, str, np.ndarray, np.ndarray, bool, np.ndarray]]

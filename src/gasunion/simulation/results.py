@@ -278,7 +278,7 @@ class ResultBuilder:
         return got
 
     # ------------------------------------------------------------------ bounds
-    def _checks(self, k: Kernel, st: State) -> list[tuple[str, str, np.ndarray, np.ndarray,
+    def bound_checks(self, k: Kernel, st: State) -> list[tuple[str, str, np.ndarray, np.ndarray,
                                                           bool, np.ndarray]]:
         """(component, field, value, bound, upper, active) for every bound check."""
         net = self.net
@@ -320,6 +320,26 @@ class ResultBuilder:
                 ("compressors", "p_to_bar", st.p_bar[r["ti"]],
                  self.col("compressors", "p_out_max_bar"), True, on),
             ]
+        cv = net.control_valves
+        if len(cv):
+            # GasLib controlValve bounds: in mode p_out (regulating) the inlet minimum and the
+            # pressure reduction band; the outlet maximum whenever gas can pass (not closed)
+            r = self.rows["control_valves"]
+            on = r["on"]
+            mode = cv["mode"].to_numpy()
+            active = on & (mode == "p_out")
+            passing = on & (mode != "closed")
+            pin, pout = st.p_bar[r["fi"]], st.p_bar[r["ti"]]
+            out += [
+                ("control_valves", "p_from_bar", pin, self.col("control_valves", "p_in_min_bar"),
+                 False, active),
+                ("control_valves", "p_to_bar", pout,
+                 self.col("control_valves", "p_out_max_bar"), True, passing),
+                ("control_valves", "p_diff_bar", pin - pout,  # a regulator cannot compress
+                 np.fmax(self.col("control_valves", "p_diff_min_bar"), 0.0), False, active),
+                ("control_valves", "p_diff_bar", pin - pout,
+                 self.col("control_valves", "p_diff_max_bar"), True, active),
+            ]
         return out
 
     @staticmethod
@@ -333,12 +353,12 @@ class ResultBuilder:
 
     def violation_count(self, k: Kernel, st: State) -> int:
         """Number of violated bounds (no table built)."""
-        return int(sum(self._bad(v, b, u, a)[0].sum() for _, _, v, b, u, a in self._checks(k, st)))
+        return int(sum(self._bad(v, b, u, a)[0].sum() for _, _, v, b, u, a in self.bound_checks(k, st)))
 
     def violations(self, k: Kernel, st: State) -> pd.DataFrame:
         """Every violated bound: component, id, field, value, bound, kind, excess."""
         parts = []
-        for comp, fld, value, bound, upper, active in self._checks(k, st):
+        for comp, fld, value, bound, upper, active in self.bound_checks(k, st):
             bad, excess = self._bad(value, bound, upper, active)
             if bad.any():
                 ids = self.jid if comp == "junctions" else self.net[comp].index
