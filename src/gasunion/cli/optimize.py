@@ -9,6 +9,8 @@ operated ``network.json`` where the problem makes one) with ``--out DIR``.
 from __future__ import annotations
 
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -134,7 +136,7 @@ def run(ui: Ui, problem: str, network: Path | None, scenario: str | None,
             options["z"] = z
         ui.extra["network"] = net.name
         t0 = time.perf_counter()
-        with ui.status(f"{problem}: preparing ...") as st:
+        with ui.status(f"{problem}: preparing ...") as st, _quiet(ui.as_json):
             options["progress"] = lambda msg: st.update(f"{problem}: {msg}")
             try:
                 res = opt.optimize(net, problem=problem, formulation=formulation, **options)
@@ -151,6 +153,27 @@ def run(ui: Ui, problem: str, network: Path | None, scenario: str | None,
         _print(ui, net, res, ui.ids)
         for path in written:
             ui.message(str(path), prefix="wrote ")
+
+
+@contextmanager
+def _quiet(as_json: bool) -> Iterator[None]:
+    """With --json, whatever a solver library prints on file descriptor 1 (banners, logs) is
+    discarded, so that stdout carries the one JSON document only."""
+    if not as_json:
+        yield
+        return
+    from gasunion.optimize._highs import stdout_silenced
+
+    try:
+        ctx = stdout_silenced()
+        ctx.__enter__()
+    except (OSError, ValueError):  # no real descriptor 1 (e.g. an embedding host)
+        yield
+        return
+    try:
+        yield
+    finally:
+        ctx.__exit__(None, None, None)
 
 
 def _json_tables(res: OptimizationResult) -> dict[str, Any]:
@@ -208,16 +231,25 @@ def _table(net: Network, name: str, df: pd.DataFrame, ids: bool) -> Any:
         t.add_column(c, justify="right" if num_col else "left", overflow="fold")
     from gasunion.network.schema import COMPONENTS
 
-    comp = name if name in COMPONENTS else None
+    comp = name if name in COMPONENTS and _unique_names(net, name) else None
     for _, r in shown.iterrows():
         cells = []
         for c in cols:
             v = r[c]
             if comp and c in ("id", df.index.name) and not ids:
                 v = name_of(net, comp, v)
+            elif isinstance(v, float) and abs(v) < 1e-9:
+                v = 0.0  # solver round-off, not a quantity
             cells.append(_cell(v))
         t.add_row(*cells)
     return t
+
+
+def _unique_names(net: Network, component: str) -> bool:
+    """Whether the element names of ``component`` tell its elements apart (else ids shown)."""
+    names = net[component]["name"].astype(str).str.strip()
+    names = names[names != ""]
+    return bool(names.is_unique)
 
 
 # ------------------------------------------------------------------------------ commands

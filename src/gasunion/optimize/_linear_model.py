@@ -26,12 +26,12 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
-import highspy
 import linopy
 import numpy as np
 import pandas as pd
 import xarray as xr
 
+from gasunion.optimize._highs import new_highs
 from gasunion.optimize._linear_data import LinearData
 
 __all__ = ["HighsLP", "TransportLP", "build_lp", "sparse_sum"]
@@ -212,8 +212,7 @@ class HighsLP:
         t0 = time.perf_counter()
         self.m = m
         M = m.matrices
-        h = highspy.Highs()
-        h.setOptionValue("output_flag", False)
+        h = new_highs()
         if time_limit:
             h.setOptionValue("time_limit", float(time_limit))
         self.vlabels = np.asarray(M.vlabels)

@@ -27,6 +27,7 @@ from typing import Any
 
 import numpy as np
 
+from gasunion.optimize._highs import new_highs
 from gasunion.optimize.gasmodels import pipe_flow_bounds
 from gasunion.optimize.nlp import SteadyData
 from gasunion.physics.constants import GRAVITY
@@ -117,8 +118,7 @@ class LinearModel:
         if integer.any():
             lp.integrality_ = [highspy.HighsVarType.kInteger if i else
                                highspy.HighsVarType.kContinuous for i in integer]
-        h = highspy.Highs()
-        h.setOptionValue("output_flag", False)
+        h = new_highs()
         h.setOptionValue("mip_rel_gap", mip_rel_gap)
         h.setOptionValue("primal_feasibility_tolerance", feasibility_tol)
         if time_limit:
