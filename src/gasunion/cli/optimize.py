@@ -20,7 +20,6 @@ from gasunion.cli._core import CliError, Command, Group, IdsFlag, JsonFlag, Ui, 
 from gasunion.cli.commands import Friction, check_nomination, load
 
 if TYPE_CHECKING:
-    import pandas as pd
 
     from gasunion.network import Network
     from gasunion.optimize import OptimizationResult
@@ -187,6 +186,7 @@ def _json_tables(res: OptimizationResult) -> dict[str, Any]:
 
 
 def _print(ui: Ui, net: Network, res: OptimizationResult, ids: bool) -> None:
+    from gasunion.cli.optimize_views import VIEWS, generic_views
     from gasunion.cli.render import num
 
     s = res.summary
@@ -197,59 +197,14 @@ def _print(ui: Ui, net: Network, res: OptimizationResult, ids: bool) -> None:
     ui.line(f"objective {num(res.objective, '.6g')} {unit}".rstrip()
             + (f"; gap {num(100 * s['gap'], '.3g')} %" if s.get("gap") is not None else "")
             + (f"; {times}" if times else ""))
-    for name, df in res.tables.items():
-        if len(df):
-            ui.print(_table(net, name, df, ids))
+    if s.get("objective_meaning"):
+        ui.line(f"objective: {s['objective_meaning']}")
+    for table in VIEWS.get(res.problem, generic_views)(net, res, ids):
+        ui.print(table)
+    ui.line(f"tables: {', '.join(n for n, df in res.tables.items() if len(df))} "
+            "(all of them with --out DIR or --json)", style="dim")
     for text in s.get("assumptions") or []:
         ui.line(f"assumption: {text}", style="dim")
-
-
-def _table(net: Network, name: str, df: pd.DataFrame, ids: bool) -> Any:
-    """The first rows and (up to 80 columns of) columns of a result table."""
-    import numpy as np
-
-    from gasunion.cli.render import _cell, data_table, name_of
-
-    shown = df.head(SHOW_ROWS).reset_index()
-    cols: list[str] = []
-    width = 0
-    for c in shown.columns:
-        w = max(len(str(c)), *(len(_cell(v)) for v in shown[c].tolist()[:SHOW_ROWS])) + 1
-        if width + w > 80 and cols:
-            break
-        cols.append(str(c))
-        width += w
-    more = []
-    if len(df) > SHOW_ROWS:
-        more.append(f"{len(df) - SHOW_ROWS} more rows")
-    if len(cols) < shown.shape[1]:
-        more.append(f"{shown.shape[1] - len(cols)} more columns")
-    t = data_table(name, ("... " + ", ".join(more) + " (all with --out DIR or --json)")
-                   if more else None)
-    for c in cols:
-        num_col = np.issubdtype(shown[c].dtype, np.number)
-        t.add_column(c, justify="right" if num_col else "left", overflow="fold")
-    from gasunion.network.schema import COMPONENTS
-
-    comp = name if name in COMPONENTS and _unique_names(net, name) else None
-    for _, r in shown.iterrows():
-        cells = []
-        for c in cols:
-            v = r[c]
-            if comp and c in ("id", df.index.name) and not ids:
-                v = name_of(net, comp, v)
-            elif isinstance(v, float) and abs(v) < 1e-9:
-                v = 0.0  # solver round-off, not a quantity
-            cells.append(_cell(v))
-        t.add_row(*cells)
-    return t
-
-
-def _unique_names(net: Network, component: str) -> bool:
-    """Whether the element names of ``component`` tell its elements apart (else ids shown)."""
-    names = net[component]["name"].astype(str).str.strip()
-    names = names[names != ""]
-    return bool(names.is_unique)
 
 
 # ------------------------------------------------------------------------------ commands
