@@ -109,7 +109,8 @@ def test_missing_capacity_is_reported_not_invented() -> None:
     row = res["n1"].loc["YY"]
     assert not row["complete"] and row["missing"] == "EP_m:ip"
     assert row["n1_pct"] == pytest.approx(20.0)
-    assert res.status == "incomplete"
+    assert res.status == "optimal"                      # computed; the N-1 is a lower bound
+    assert res.summary["n1_lower_bounds"] == ["XX", "YY"]   # XX: ip reverse unknown
     res = optimize(net, "security", capacities={"ip": 40.0}, outages=False)
     assert res["n1"].at["YY", "n1_pct"] == pytest.approx(60.0)
 
@@ -160,7 +161,7 @@ def test_bad_coalition_member() -> None:
 @pytest.fixture(scope="module")
 def union_result() -> tuple[gu.Network, OptimizationResult]:
     from gasunion.datasets.central_asia import central_asia
-    from gasunion.optimize._security_data import central_asia_capacities
+    from gasunion.datasets.central_asia_capacities import central_asia_capacities
 
     net = central_asia("union")
     res = optimize(net, "security", compare=[["RU", "KZ", "UZ"], ["KZ", "KG", "TJ", "TM", "UZ"]],
@@ -202,3 +203,102 @@ def test_central_asia_kyrgyz_single_entry(union_result) -> None:  # type: ignore
     share_cols = [c for c in h.columns if c.startswith("share_")]
     sums = h.loc[h["imports_kg_s"] > 0, share_cols].sum(axis=1)
     assert (sums - 100.0).abs().max() < 1e-6
+
+
+# ------------------------------------------------------------------ single-element outages
+def two_countries() -> gu.Network:
+    """AA: source ``sa`` 10 kg/s (flow-controlled, so at most 10) at A1, pipe ``p`` A1 -> A2,
+    sink ``a`` 10 kg/s at A2. BB: source ``sb`` at B1 (pressure reference, at most 20 kg/s),
+    sink ``b`` 5 kg/s at B1, and the border pipe ``q`` B1 -> A2 (the second route into AA).
+    At the nomination ``p`` carries 10 (all of A1's injection) and ``q`` 0 (A2 needs no more).
+    ``sa`` has its own owner: it is not a station transfer of ``a``."""
+    net = gu.Network("two countries")
+    net.add("junctions", ["A1", "A2", "B1"], country=["AA", "AA", "BB"], p_max_bar=80.0)
+    net.add("sources", "sa", junction="A1", mass_flow_kg_s=10.0, owner="producer")
+    net.add("sources", "sb", junction="B1", p_set_bar=60.0, mass_flow_max_kg_s=20.0)
+    net.add("sinks", "a", junction="A2", mass_flow_kg_s=10.0)
+    net.add("sinks", "b", junction="B1", mass_flow_kg_s=5.0)
+    net.add("pipes", ["p", "q"], from_junction=["A1", "B1"], to_junction=["A2", "A2"],
+            length_km=[40.0, 60.0], diameter_mm=500.0)
+    return net
+
+
+def test_outage_pools_the_coalition_by_hand() -> None:
+    """Unserved demand per area (kg/s), worked by hand.
+
+    Outage of ``p``: AA alone gets nothing from A1; BB is a non-member, its gross deliveries
+    into AA are capped at the nominated 0 kg/s on ``q``: AA loses its whole demand, 10
+    (share 10 / 10 = 1). BB loses 0. The coalition AA+BB pools ``sb``: 20 >= 10 + 5, served
+    through ``q``: 0 -- not the sum of its members (10 + 0).
+    Outage of ``sa``: the same, AA 10, AA+BB 0.
+    Outage of ``sb``: BB loses ``b`` = 5 (share 1); AA keeps ``sa`` for ``a``: 0; AA+BB has
+    10 for 15: 5 (share 5 / 15 = 1/3).
+    Outage of ``q``: 0 everywhere (it carries nothing at the nomination and ``p`` suffices).
+    Nothing is unserved with nothing out (base 0). The area of all countries has no
+    non-members, so its values are the load-shedding totals of ``outage_unserved`` (0, 0,
+    5, 0). mcm/d = kg/s x 86,400 / rho_n / 1e6.
+    """
+    from gasunion.optimize.shed import outage_unserved
+
+    net = two_countries()
+    res = optimize(net, "security", coalition=["AA", "BB"])
+    assert res.status == "optimal"
+    o = res["outages"].set_index(["area", "element"])
+    expected = {("AA", "p"): 10.0, ("AA", "sa"): 10.0, ("AA", "sb"): 0.0, ("AA", "q"): 0.0,
+                ("BB", "p"): 0.0, ("BB", "sa"): 0.0, ("BB", "sb"): 5.0, ("BB", "q"): 0.0,
+                ("AA+BB", "p"): 0.0, ("AA+BB", "sa"): 0.0, ("AA+BB", "sb"): 5.0,
+                ("AA+BB", "q"): 0.0}
+    for key, value in expected.items():
+        assert o.at[key, "unserved_kg_s"] == pytest.approx(value, abs=1e-6), key
+    assert o.at[("AA", "p"), "unserved_share"] == pytest.approx(1.0)
+    assert o.at[("AA+BB", "sb"), "unserved_share"] == pytest.approx(1.0 / 3.0)
+    assert o.at[("AA", "p"), "unserved_mcm_d"] == pytest.approx(
+        10.0 * 86400.0 / net.gas.rho_n / 1e6)
+    assert o.at[("AA+BB", "p"), "demand_kg_s"] == pytest.approx(15.0)
+    assert (res["outages"]["base_unserved_kg_s"].abs() < 1e-9).all()
+    total = outage_unserved(net).set_index("element")["unserved_kg_s"]
+    for el in ("p", "q", "sa", "sb"):
+        assert o.at[("AA+BB", el), "unserved_kg_s"] == pytest.approx(total[el], abs=1e-6)
+
+
+@pytest.fixture(scope="module")
+def union_outages() -> tuple[gu.Network, OptimizationResult]:
+    from gasunion.datasets.central_asia import central_asia
+    from gasunion.datasets.central_asia_capacities import central_asia_capacities
+
+    net = central_asia("union")
+    cut = [("pipes", "BTBA_5"), ("pipes", "BU_2/1"), ("pipes", "CAC_E_01/1.1"),
+           ("sources", "SRC_UZ_PRODUCTION"), ("sources", "SRC_TM_GALKYNYSH")]
+    res = optimize(net, "security", compare=[["RU", "KZ", "UZ"], ["KZ", "KG", "TJ", "TM", "UZ"]],
+                   capacities=central_asia_capacities(net, supply=True), elements=cut)
+    return net, res
+
+
+def test_central_asia_outages(union_outages) -> None:  # type: ignore[no-untyped-def]
+    """Independent checks of the outage table on the union scenario.
+
+    * 0 <= unserved with the element out (net + base) <= the area's demand, for every row;
+    * BTBA_5 is the only line into Kyrgyzstan (Taraz -> Bishkek; BTBA continues through
+      Kyrgyzstan to Almaty): KG keeps only its own production and loses Bishkek's demand
+      minus it (set-points 10.769 - 0.685 = 10.084 kg/s). KZ loses Almaty (12.623) minus
+      the Kyrgyz production that can still flow on to Almaty within KG's nominated delivery
+      (11.938). The C5 pools both: Bishkek + Almaty - production = 22.707 -- not the sum of
+      its members (22.022), which counts the Kyrgyz production twice;
+    * BU_2/1 carries no flow at the nomination and has a parallel twin: 0 for every area;
+      CAC_E_01/1.1 carries 57 kg/s and its twin takes it: 0 as well.
+    """
+    net, res = union_outages
+    assert res.status == "optimal"
+    assert "UZ" in res.summary["n1_lower_bounds"]          # data completeness, not status
+    o = res["outages"]
+    lost = o["unserved_kg_s"] + o["base_unserved_kg_s"]
+    assert (lost >= -1e-6).all() and (lost <= o["demand_kg_s"] + 1e-6).all()
+    t = o.set_index(["area", "element"])["unserved_kg_s"]
+    bishkek = net.sinks.at["SNK_KG_BISHKEK", "mass_flow_kg_s"]
+    almaty = net.sinks.at["SNK_KZ_ALMATY", "mass_flow_kg_s"]
+    prod = net.sources.at["SRC_KG_PRODUCTION", "mass_flow_kg_s"]
+    assert t[("KG", "BTBA_5")] == pytest.approx(bishkek - prod, rel=1e-6)
+    assert t[("KZ", "BTBA_5")] == pytest.approx(almaty - prod, rel=1e-6)
+    assert t[("KZ+KG+TJ+TM+UZ", "BTBA_5")] == pytest.approx(bishkek + almaty - prod, rel=1e-6)
+    for el in ("BU_2/1", "CAC_E_01/1.1"):
+        assert t.xs(el, level="element").abs().max() < 1e-6

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 import gasunion as gu
 from gasunion.optimize import OptimizationError, optimize
 from gasunion.optimize.shed import outage_unserved, shed
+
+DATA = Path(__file__).resolve().parents[1] / "data" / "matgas"
 
 
 def ring() -> gu.Network:
@@ -79,3 +83,26 @@ def test_bad_outage_is_bad_input() -> None:
     with pytest.raises(OptimizationError, match="no such element") as e:
         shed(ring(), [("pipes", "nope")])
     assert e.value.kind == "bad_input"
+
+
+@pytest.mark.parametrize("name, value", [("case-6-ls.m", 5.0), ("case-6-ls-priority.m", 4.5)])
+def test_shed_nlp_gasmodels_ls(name: str, value: float) -> None:
+    """GasModels.jl test/ls.jl:5-7 (WP, case-6-ls.m: objective * base_flow = 5.0) and the
+    priority file (4.5), atol 1e-1 as GasModels asserts them; the same values
+    tests/optimize/test_gasmodels.py checks through ``ogf`` with ``objective="ls"``."""
+    res = optimize(gu.read(DATA / name), "shed", formulation="nlp")
+    assert res.problem == "shed" and res.formulation == "nlp"
+    assert res.objective == pytest.approx(value, abs=1e-1)
+    assert res.summary["delivered_kg_s"] == pytest.approx(value, abs=1e-1)
+
+
+def test_shed_nlp_outage_delivers_less() -> None:
+    """The outage is applied on a copy: taking out pipe 4 (3 -> 4, parallel to the route
+    2 -> 6 -> 4, so the network stays connected) cannot raise the delivered load above the
+    intact 5.0 kg/s, and the input network keeps the pipe in service."""
+    net = gu.read(DATA / "case-6-ls.m")
+    pipe = "4"
+    res = optimize(net, "shed", formulation="nlp", outages=[("pipes", pipe)])
+    assert res.objective <= 5.0 + 1e-6
+    assert res.summary["outages"] == [["pipes", pipe]]
+    assert bool(net.pipes.loc[pipe, "in_service"])

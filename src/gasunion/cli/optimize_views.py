@@ -248,7 +248,7 @@ def generic_views(net: Network, res: OptimizationResult, ids: bool) -> list[Tabl
             df = df.sort_values(sort, ascending=False)
         cols = [c for c in cols if c in df.columns]
         more = f"... and {len(df) - ROWS} more rows" if len(df) > ROWS else None
-        t = data_table(title, more)
+        t = _table(title, more)
         labelled = not isinstance(df.index, pd.RangeIndex)  # row numbers say nothing
         idx = df.index.name or "id"
         if labelled:

@@ -1,28 +1,37 @@
-"""Network expansion: the cheapest set of candidate pipes and compressors (MILP, HiGHS).
+"""Network expansion: the cheapest set of candidate pipes, compressors and reverse-flow
+upgrades (MILP, HiGHS).
 
-Candidates come from ``candidates=`` (a dict ``{"ne_pipe": [...], "ne_compressor": [...]}``
-of records in the network's units, as the matgas reader writes ``net.meta["candidates"]``)
-or from ``net.meta["candidates"]``. Each record has ``id``, ``from_junction``,
-``to_junction``, ``construction_cost`` and, for pipes, ``length_km``, ``diameter_mm``,
-``friction_factor`` (else the roughness law), for compressors ``c_ratio_min``,
-``c_ratio_max``, ``mass_flow_max_kg_s``. A binary ``z`` per candidate [-].
-
-Objectives: ``"cost"`` (default; GasModels ``ne``): minimise ``sum cost z`` [cost units]
-while every non-dispatchable sink and source keeps its flow; ``"ls"`` (GasModels ``nels``):
-maximise ``sum priority * delivery`` [kg/s] with every candidate available at no cost.
+Candidates: ``candidates=`` a DataFrame, one row per candidate (columns ``kind`` in
+``pipe`` / ``compressor`` / ``reverse``, ``from_junction``, ``to_junction``, ``diameter_mm``,
+``length_km``, ``mass_flow_max_kg_s``, ``mass_flow_min_kg_s``, ``element`` (reverse: the
+existing branch), ``construction_cost``; see :mod:`._expansion_candidates`), merged with the
+matgas candidates of ``net.meta["candidates"]`` (rows ``ne_pipe_<id>``, ``ne_compressor_<id>``);
+or a matgas-style dict ``{"ne_pipe": [...], "ne_compressor": [...]}`` instead of them. A binary
+per candidate [-].
 
 Formulations:
 
-* ``"relaxed"`` (default): the LRWP relaxation of :mod:`gasunion.optimize.relaxed` for the
-  existing network; a built candidate pipe carries ``z q_min <= q <= z q_max`` with
-  GasModels' flow bounds from the pressure bounds (as GasModels' LRWP, which posts no
-  pressure-flow law for candidate pipes); a candidate compressor ``0 <= q <= z f_max`` and
-  ``r_min^2 pi_i - M (1-z) <= pi_j <= r_max^2 pi_i + M (1-z)``.
-* ``"linear"``: transport only (mass balance and flow bounds, pipes' from the pressure
-  bounds; the pressures themselves are free).
+* ``"linear"``: the multi-period transport LP of :mod:`.transport` (periods, storage,
+  per-direction capacities, profiles, priorities) plus the build binaries and a target:
+  ``serve="all"`` (every sink in full, every period), a priority number (the sinks of that
+  priority or higher) or None, and ``transit=`` (minimum flow per period across branches or
+  into sinks, kg/s). See :mod:`._expansion_linear`. Options ``periods=``,
+  ``operating_costs=``, ``friction=``, ``z=``, ``pipe_capacity=``, ``storage_cyclic=``,
+  ``fuel_share_default=``, ``flow_cost_per_kg=``, ``time_limit=``, ``mip_rel_gap=``.
+* ``"relaxed"`` (default; one steady state): the LRWP relaxation of
+  :mod:`gasunion.optimize.relaxed` for the existing network; a built candidate pipe carries
+  ``z q_min <= q <= z q_max`` with GasModels' flow bounds from the pressure bounds (as
+  GasModels' LRWP, which posts no pressure-flow law for candidate pipes); a candidate
+  compressor ``0 <= q <= z f_max`` and ``r_min^2 pi_i - M (1-z) <= pi_j <= r_max^2 pi_i +
+  M (1-z)``. Reverse upgrades are not offered here.
 * ``"nlp"``: the relaxed MILP chooses the set, then the OGF NLP (:mod:`.ogf`) on the
   network with the chosen candidates built checks it and, for ``"ls"``, gives the delivered
   load with the full physics (GasModels' WP value).
+
+Objectives of ``relaxed`` / ``nlp``: ``"cost"`` (default; GasModels ``ne``): minimise
+``sum cost z`` [cost units] while every non-dispatchable sink and source keeps its flow;
+``"ls"`` (GasModels ``nels``): maximise ``sum priority * delivery`` [kg/s] with every candidate
+available at no cost.
 """
 
 from __future__ import annotations
@@ -35,6 +44,8 @@ import numpy as np
 import pandas as pd
 
 from gasunion.network import Network
+from gasunion.optimize._expansion_candidates import candidate_table, to_records
+from gasunion.optimize._expansion_linear import solve_linear_expansion
 from gasunion.optimize.gasmodels import gasmodels_terms
 from gasunion.optimize.ogf import _data, _settings
 from gasunion.optimize.ogf import solve_nlp as ogf_nlp
@@ -46,13 +57,13 @@ __all__ = ["DEFAULT_FORMULATION", "FORMULATIONS", "with_candidates"]
 Progress = Callable[[str], None] | None
 
 
-def _candidates(net: Network, candidates: dict[str, list[dict[str, Any]]] | None
-                ) -> dict[str, list[dict[str, Any]]]:
-    cand = candidates if candidates is not None else net.meta.get("candidates", {}) or {}
-    if not cand.get("ne_pipe") and not cand.get("ne_compressor"):
-        raise OptimizationError("bad_input", "no expansion candidates: give candidates= or a "
-                                "network with meta['candidates'] (ne_pipe / ne_compressor)")
-    return cand
+def _eid(kind: str, rec: dict[str, Any]) -> str:
+    return str(rec.get("element_id") or f"{kind}_{rec['id']}")
+
+
+def _num(rec: dict[str, Any], key: str, default: float = np.nan) -> float:
+    x = rec.get(key)
+    return default if x is None or (isinstance(x, float) and np.isnan(x)) else float(x)
 
 
 def with_candidates(net: Network, cand: dict[str, list[dict[str, Any]]],
@@ -63,41 +74,40 @@ def with_candidates(net: Network, cand: dict[str, list[dict[str, Any]]],
     arrays)."""
     out = net.copy()
     for rec in cand.get("ne_pipe", []):
-        eid = f"ne_pipe_{rec['id']}"
+        eid = _eid("ne_pipe", rec)
         if build is not None and eid not in build:
             continue
         out.add("pipes", eid, from_junction=str(rec["from_junction"]),
                 to_junction=str(rec["to_junction"]), length_km=float(rec["length_km"]),
                 diameter_mm=float(rec["diameter_mm"]),
-                friction_factor=float(rec.get("friction_factor") or np.nan),
-                p_max_bar=float(rec.get("p_max_bar") or np.nan))
+                friction_factor=_num(rec, "friction_factor"), p_max_bar=_num(rec, "p_max_bar"),
+                mass_flow_min_kg_s=_num(rec, "mass_flow_min_kg_s"),
+                mass_flow_max_kg_s=_num(rec, "mass_flow_max_kg_s"))
     for rec in cand.get("ne_compressor", []):
-        eid = f"ne_compressor_{rec['id']}"
+        eid = _eid("ne_compressor", rec)
         if build is not None and eid not in build:
             continue
         out.add("compressors", eid, from_junction=str(rec["from_junction"]),
                 to_junction=str(rec["to_junction"]), mode="off", ratio_set=1.0,
-                ratio_min=float(rec.get("c_ratio_min") or 1.0),
-                ratio_max=float(rec.get("c_ratio_max") or 1.0), fuel_model="none",
-                mass_flow_min_kg_s=0.0,
-                mass_flow_max_kg_s=float(rec.get("mass_flow_max_kg_s") or np.nan),
-                p_out_max_bar=float(rec.get("p_out_max_bar") or np.nan),
-                p_in_min_bar=float(rec.get("p_in_min_bar") or np.nan))
+                ratio_min=_num(rec, "c_ratio_min", 1.0), ratio_max=_num(rec, "c_ratio_max", 1.0),
+                fuel_model="none", mass_flow_min_kg_s=0.0,
+                mass_flow_max_kg_s=_num(rec, "mass_flow_max_kg_s"),
+                p_out_max_bar=_num(rec, "p_out_max_bar"), p_in_min_bar=_num(rec, "p_in_min_bar"))
     return out
 
 
 def _comp_ids(cand: dict[str, list[dict[str, Any]]]) -> tuple[str, ...]:
-    return tuple(f"ne_compressor_{r['id']}" for r in cand.get("ne_compressor", []))
+    return tuple(_eid("ne_compressor", r) for r in cand.get("ne_compressor", []))
 
 
 def _costs(cand: dict[str, list[dict[str, Any]]]) -> pd.Series:
-    rows = {f"{kind}_{r['id']}": float(r.get("construction_cost") or 0.0)
+    rows = {_eid(kind, r): _num(r, "construction_cost", 0.0)
             for kind in ("ne_pipe", "ne_compressor") for r in cand.get(kind, [])}
     return pd.Series(rows, name="construction_cost", dtype=float)
 
 
 def _milp(net: Network, cand: dict[str, list[dict[str, Any]]], objective: str,
-          linear: bool, friction: str | None, z: str | None,
+          friction: str | None, z: str | None,
           time_limit: float | None) -> tuple[dict[str, Any], pd.DataFrame, float]:
     full = with_candidates(net, cand)
     fr, zz, _, gm, _ = _settings(full, friction, z, None, None)
@@ -110,9 +120,6 @@ def _milp(net: Network, cand: dict[str, list[dict[str, Any]]], objective: str,
     lp = LinearModel()
     rv = add_relaxed_network(lp, sd, skip=br)
     qs, ps = rv.qs, rv.ps
-    if linear:  # transport: free the pressures (every pressure row becomes slack)
-        lp.lo[0][:] = -np.inf
-        lp.hi[0][:] = np.inf
     zc = lp.add_vars(len(ids), 0.0, 1.0, integer=True)
     qlo, qhi = rv.q_bounds
     qc = rv.q[br]
@@ -120,7 +127,7 @@ def _milp(net: Network, cand: dict[str, list[dict[str, Any]]], objective: str,
     lp.add_rows(len(ids), [(r, qc, 1.0), (r, zc, -qhi[br] / qs)], -np.inf, 0.0)
     lp.add_rows(len(ids), [(r, qc, 1.0), (r, zc, -qlo[br] / qs)], 0.0, np.inf)
     is_c = np.isin(br, sd.comp)
-    if is_c.any() and not linear:
+    if is_c.any():
         k = np.flatnonzero(is_c)
         cpos = np.searchsorted(sd.comp, br[k])
         big = float(np.nanmax(sd.pi_hi[np.isfinite(sd.pi_hi)])) / ps * float(sd.r_hi.max()) ** 2
@@ -151,19 +158,22 @@ def _milp(net: Network, cand: dict[str, list[dict[str, Any]]], objective: str,
 
 
 def _solve(net: Network, formulation: str, progress: Progress = None,
-           objective: str | None = None, candidates: dict[str, Any] | None = None,
+           objective: str | None = None, candidates: Any = None,
            friction: str | None = None, z: str | None = None,
-           time_limit: float | None = None, **_ignored: Any) -> OptimizationResult:
+           time_limit: float | None = None, periods: Any = None,
+           **_ignored: Any) -> OptimizationResult:
     say = progress or (lambda _s: None)
     objective = objective or "cost"
     if objective not in ("cost", "ls"):
         raise OptimizationError("bad_input", f"expansion objective must be 'cost' or 'ls', got "
                                 f"{objective!r}")
-    cand = _candidates(net, candidates)
+    if periods is not None:
+        raise OptimizationError("bad_input", f"formulation {formulation!r} is one steady state: "
+                                "periods= needs formulation='linear'")
+    cand = to_records(candidate_table(net, candidates))
     t0 = time.perf_counter()
     say("building the expansion MILP")
-    out, table, delivered = _milp(net, cand, objective, formulation == "linear", friction, z,
-                                  time_limit)
+    out, table, delivered = _milp(net, cand, objective, friction, z, time_limit)
     cost = float(table.loc[table["built"], "construction_cost"].sum())
     value = cost if objective == "cost" else delivered
     unit = "cost units" if objective == "cost" else "kg/s"
@@ -201,9 +211,16 @@ def solve_relaxed(net: Network, **options: Any) -> OptimizationResult:
     return _solve(net, "relaxed", **options)
 
 
-def solve_linear(net: Network, **options: Any) -> OptimizationResult:
-    """Expansion MILP with linear transport (flows and bounds only; HiGHS)."""
-    return _solve(net, "linear", **options)
+def solve_linear(net: Network, *, candidates: Any = None, objective: str | None = None,
+                 **options: Any) -> OptimizationResult:
+    """Expansion MILP over the periods with the linear transport model (HiGHS); see
+    :mod:`gasunion.optimize._expansion_linear` for ``serve=``, ``transit=``, ``periods=`` and
+    the other options."""
+    if objective not in (None, "cost"):
+        raise OptimizationError("bad_input", "formulation 'linear' minimises the construction "
+                                "cost (objective 'cost'); use serve= / transit= for the target, "
+                                "or formulation 'relaxed' / 'nlp' for objective 'ls'")
+    return solve_linear_expansion(net, candidate_table(net, candidates), **options)
 
 
 def solve_nlp(net: Network, **options: Any) -> OptimizationResult:

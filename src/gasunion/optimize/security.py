@@ -16,8 +16,13 @@
   state, :mod:`gasunion.optimize._security_trace`), the shares and the HHI (:func:`hhi`,
   0-10,000); ``hhi_entries`` the same over all gas entering the area (transit included).
 * ``outages`` -- the unserved demand of every single-element outage per area (kg/s, mcm/d,
-  share of the area's design-day demand), from the load-shedding problem
-  (:func:`gasunion.optimize.shed.outage_unserved`).
+  share of the area's design-day demand, net of what is unserved with nothing out), from the
+  load-shedding LP of :mod:`gasunion.optimize.shed` with the area's members pooled and
+  non-members held to their nomination (:mod:`gasunion.optimize._security_outages`).
+
+``status`` is ``"optimal"`` when every part was computed; an N-1 with missing terms is a lower
+bound (``n1["complete"]``, ``summary["n1_lower_bounds"]``), which is data completeness, not a
+solver outcome. ``"incomplete"`` means the simulation (HHI) failed.
 
 The objective is the N-1 [%] of the first coalition (``coalition``, else the first of
 ``compare``), or, with none, the lowest country N-1; ``summary["objective_meaning"]`` says
@@ -187,13 +192,16 @@ def security(net: Network, *, progress: Callable[[str], None] | None = None,
     ``peak_demand``: None (sink set-points are the design day), a factor, or a sink -> kg/s
     profile. ``capacities``: technical capacity per element id in kg/s (Series/mapping, or a
     table with ``mass_flow_kg_s`` and ``basis``) where the network has no bound, e.g.
-    :func:`gasunion.optimize._security_data.central_asia_capacities`. ``transfers``: (sink,
+    :func:`gasunion.datasets.central_asia_capacities.central_asia_capacities`. ``transfers``: (sink,
     source) pairs that model a station inside a country (default: detected). ``d_eff_kg_s``:
     demand-side measures per area label or country [kg/s]. ``largest_of``: the terms whose
     elements are I_m candidates (e.g. ``("EP_m", "S_m")`` when sources are aggregates of many
-    fields). ``outages=False`` skips the outage table; ``elements`` and ``options`` go to
-    ``outage_unserved``. ``friction`` and ``z`` go to the simulation of the network's
-    nomination that gives the import flows (HHI).
+    fields). ``outages=False`` skips the outage table; ``elements`` (``(component, id)``
+    pairs; default every in-service pipe, compressor, source, storage and station transfer)
+    and ``options`` (``friction``, ``z``, ``pipe_capacity``, ``fuel_share_default``,
+    ``storage_cyclic`` -- default False --, ``time_limit``, ``periods``) go to the load
+    shedding. ``friction`` and ``z`` go to the simulation of the network's nomination that
+    gives the import flows (HHI) and the nominated border flows (outages).
     """
     t0 = time.perf_counter()
     say = progress or (lambda _msg: None)
@@ -245,9 +253,16 @@ def security(net: Network, *, progress: Callable[[str], None] | None = None,
         objective = float(finite.min()) if len(finite) else math.nan
         meaning = (f"lowest country N-1 [%] ({finite.idxmin()})" if len(finite)
                    else "no country has an N-1")
-    done = bool(n1["complete"].all()) and d.sim is not None and "outages_error" not in summary
-    status = "complete" if done else "incomplete"
+    # every part computed -> "optimal"; missing capacities make an N-1 a lower bound (data
+    # completeness, stated below and in n1["complete"/"missing"]), not a solver outcome
+    lower = [str(a) for a in n1.index[~n1["complete"].astype(bool)]]
+    parts_missing = [] if d.sim is not None else ["hhi (no simulated nomination)"]
+    status = "optimal" if not parts_missing else "incomplete"
     summary.update({
+        "n1_lower_bounds": lower,
+        "n1_note": ("N-1 of " + ", ".join(lower) + " is a lower bound: terms without a value "
+                    "count 0 (n1['missing'])") if lower else "every N-1 term has a value",
+        "parts_not_computed": parts_missing,
         "objective_unit": "%", "objective_meaning": meaning, "areas": [a for a, _ in areas],
         "coalitions": labels, "transfers": [list(p) for p in d.transfers],
         "design_day": d.peak_basis, "simulation_error": d.sim_error,

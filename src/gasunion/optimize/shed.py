@@ -1,5 +1,8 @@
 """Load shedding: the most gas delivered, by priority, after an outage (linear, HiGHS).
 
+Formulation ``"nlp"`` (:func:`shed_nlp`) is GasModels' ``ls`` with the pressure-flow physics
+on one steady state (CasADi + IPOPT).
+
 The transport network model of :mod:`gasunion.optimize.transport` without prices: maximise
 ``sum_t h_t sum_s w_s served[t,s]`` with ``w = 10^(L-1-rank(priority))`` (priority 1 first,
 NaN last; a higher priority is strictly served first as long as no route loses over 90 % of
@@ -26,7 +29,7 @@ from gasunion.optimize._linear_tables import transport_tables
 from gasunion.optimize.periods import Periods
 from gasunion.optimize.result import OptimizationError, OptimizationResult
 
-__all__ = ["DEFAULT_FORMULATION", "FORMULATIONS", "outage_unserved", "shed"]
+__all__ = ["DEFAULT_FORMULATION", "FORMULATIONS", "outage_unserved", "shed", "shed_nlp"]
 
 _OUTAGE_COMPONENTS = ("pipes", "compressors", "sources", "storages")
 
@@ -186,6 +189,39 @@ def outage_unserved(net: Network, elements: Iterable[tuple[str, str]] | None = N
     return out
 
 
-#: name -> solver. The NLP owner may add ``"nlp"`` here (same signature as :func:`shed`).
-FORMULATIONS: dict[str, Callable[..., OptimizationResult]] = {"linear": shed}
+def shed_nlp(net: Network, outages: Iterable[tuple[str, str]] = (), *,
+             progress: Callable[[str], None] | None = None, **options: Any) -> OptimizationResult:
+    """Maximum delivered load by priority with the pressure-flow physics (one steady state).
+
+    GasModels' ``ls`` objective (:func:`gasunion.optimize.ogf.load_shed_nlp`, CasADi + IPOPT):
+    maximise ``sum priority x delivery`` [kg/s] over the dispatchable deliveries with the pipe
+    law, compressor ratios and power limits, after taking ``outages`` (``(component, element
+    id)`` pairs) out of service on a copy of ``net``. The objective is that weighted delivery
+    [kg/s]; ``summary["delivered_kg_s"]`` the same, ``summary["delivered_total_kg_s"]`` the
+    unweighted sum over all sinks. Options go to the OGF NLP (``friction``, ``z``,
+    ``physics``, ``relaxation``, ``ipopt_options``); ``periods=`` is refused (one state).
+    """
+    from gasunion.optimize.ogf import load_shed_nlp
+
+    if options.get("periods") is not None:
+        raise OptimizationError("bad_input", "shed formulation 'nlp' is one steady state: "
+                                "periods= needs formulation='linear'")
+    options.pop("periods", None)
+    outs = _check_elements(net, outages)
+    work = net.copy()
+    for comp, eid in outs:
+        work[comp].loc[eid, "in_service"] = False
+    _progress(progress, f"load shedding NLP ({len(outs)} element(s) out)")
+    res = load_shed_nlp(work, progress=progress, **options)
+    summary = dict(res.summary)
+    summary.update({"problem": "shed", "formulation": "nlp", "delivered_kg_s": res.objective,
+                    "objective_unit": "kg/s delivered (priority-weighted, GasModels ls)",
+                    "delivered_total_kg_s": float(res["sinks"]["mass_flow_kg_s"].sum()),
+                    "outages": [list(o) for o in outs]})
+    return OptimizationResult("shed", "nlp", "optimal", res.objective, res.tables, summary,
+                              network=res.network)
+
+
+#: name -> solver (same signature: ``f(net, outages=(), **options)``).
+FORMULATIONS: dict[str, Callable[..., OptimizationResult]] = {"linear": shed, "nlp": shed_nlp}
 DEFAULT_FORMULATION = "linear"
