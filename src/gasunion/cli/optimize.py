@@ -79,7 +79,14 @@ def _load(ui: Ui, network: Path | None, scenario: str | None, problem: str
 
                 net, periods = central_asia_monthly(name)
                 return net, {"periods": periods}
-            return central_asia(name), {}
+            net = central_asia(name)
+            if problem == "security":  # the dataset's sourced design capacities (no bounds
+                from gasunion.datasets.central_asia_capacities import (  # in the network)
+                    central_asia_capacities,
+                )
+
+                return net, {"capacities": central_asia_capacities(net, supply=True)}
+            return net, {}
     scn = Path(scenario) if scenario else None
     if scn is not None and not scn.exists():
         raise CliError("bad_input", f"--scenario {scenario}: no such file (give the GasLib "

@@ -200,7 +200,9 @@ def security_views(net: Network, res: OptimizationResult, ids: bool) -> list[Tab
                      ("share", "right"), ("outages", "right")):
             t.add_column(c, justify=j)  # type: ignore[arg-type]
         for _, r in worst.iterrows():
-            label = name_of(net, str(r["component"]), r["element"], ids)
+            name = r.get("name")
+            label = (str(name) if isinstance(name, str) and name.strip() and not ids
+                     else name_of(net, str(r["component"]), r["element"], ids))
             t.add_row(_short(str(r["area"]), 16), _short(label, 34),
                       num(r["unserved_mcm_d"], ".1f"), pct(r.get("unserved_share")),
                       str(int(n_hit.get(r["area"], 0))))

@@ -178,7 +178,11 @@ def linear_data(net: Network, periods: Periods | int | None = None, *, friction:
     val = series("sinks", snk, "value_per_kg")
     _bad("sinks", snk.index, val < 0, "value_per_kg", "must be >= 0")
     snk_t = pd.DataFrame({"node": _node_index(nodes, snk["junction"], "sinks", "junction"),
-                          "country": snk["country"], "owner": snk["owner"], "name": snk["name"],
+                          # a sink without a country is in its junction's country
+                          "country": snk["country"].where(
+                              snk["country"].fillna("") != "",
+                              snk["junction"].map(net.junctions["country"])),
+                          "owner": snk["owner"], "name": snk["name"],
                           "priority": snk["priority"].astype(float)}, index=snk.index)
 
     # ---- storages
