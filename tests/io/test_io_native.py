@@ -62,6 +62,12 @@ def build_network() -> Network:
             p_out_set_bar=40.0)
     net.add("compressors", "K", from_junction="C", to_junction="E", mode="ratio",
             ratio_set=1.3, drive="electric", fuel_model="none")
+    net.add("interconnections", "KZ-UZ", name="Border A", from_country="KZ",
+            to_country="UZ", capacity_forward_mcm_d=30.5, capacity_reverse_mcm_d=math.nan,
+            capacity_year=2024.0, capacity_source="operator statement")
+    net.pipes.loc["P2", "interconnection"] = "KZ-UZ"
+    net.add("ownership", ["P1/QazaqGaz", "P1/CNPC"], component="pipes", element="P1",
+            party=["QazaqGaz", "CNPC"], share=[0.5, 0.5])
     return net
 
 

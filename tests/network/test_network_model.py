@@ -45,7 +45,9 @@ def test_add_table_bulk_matches_add() -> None:
 
 
 def test_every_component_has_owner_and_country() -> None:
-    for comp in COMPONENTS:
+    from gasunion.network import ELEMENTS
+
+    for comp in ELEMENTS:
         a = attributes(comp)
         assert "owner" in a and "country" in a, comp
         assert "source" in a, comp
@@ -170,3 +172,26 @@ def test_duplicate_ids_found_by_validation_after_direct_edit() -> None:
     net["pipes"] = pd.concat([net.pipes, net.pipes.loc[["AB"]]])
     errs = [str(i) for i in net.validate().errors]
     assert errs == ["error: pipes['AB'].id: duplicate id"]
+
+
+def test_ownership_shares_and_interconnections_are_validated() -> None:
+    """A joint venture (50/50) replaces the single owner; shares must sum to 1 and name an
+    existing element; a branch's interconnection must exist."""
+    net = Network("jv")
+    net.add("junctions", ["A", "B"], country=["KZ", "CN"])
+    net.add("pipes", ["P", "Q"], from_junction="A", to_junction="B", length_km=1.0,
+            diameter_mm=500.0, owner="QAZAQGAZ", interconnection="KZ-CN")
+    net.add("ownership", ["P/QG", "P/CNPC", "X/QG"], component="pipes",
+            element=["P", "P", "X"], party=["QAZAQGAZ", "CNPC", "QAZAQGAZ"],
+            share=[0.5, 0.4, 1.0])
+    errors = {(i.component, i.field): i.message for i in net.validate().errors}
+    assert "unknown interconnections id 'KZ-CN'" in errors[("pipes", "interconnection")]
+    assert "sum to 0.9" in errors[("ownership", "share")]
+    assert "no pipes element 'X'" in errors[("ownership", "element")]
+    net.add("interconnections", "KZ-CN", from_country="KZ", to_country="CN")
+    net.ownership.loc["P/CNPC", "share"] = 0.5
+    net.remove("ownership", "X/QG")
+    assert not net.validate().errors
+    shares = net.ownership_shares().set_index(["element", "party"])["share"]
+    assert shares.to_dict() == {("P", "QAZAQGAZ"): 0.5, ("P", "CNPC"): 0.5,
+                                ("Q", "QAZAQGAZ"): 1.0}

@@ -315,6 +315,10 @@ def write_gaslib(net: Network, path: PathLike, scenario_path: PathLike | None = 
         resistors without their required data.
     """
     chk = _Check(drop_unsupported)
+    for comp, what in (("interconnections", "interconnection points"),
+                       ("ownership", "ownership shares")):
+        if len(net[comp]):
+            chk.lost.append(f"{comp}: GasLib has no {what}; {len(net[comp])} row(s) not written")
     j = net.junctions
     jid = j.index.astype(str)
     for comp, df in net.iter_components():

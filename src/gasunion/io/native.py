@@ -107,7 +107,7 @@ def _format(net: Network, gas: dict[str, Any], ensure_ascii: bool) -> str:
         f'  "gas": {dump_block(gas, 2)},',
         f'  "meta": {dump_block(net.meta, 2)},',
     ]
-    comps = list(net.iter_components())
+    comps = [(c, net[c]) for c in COMPONENTS if len(net[c])]  # elements and descriptive tables
     if not comps:
         out.append('  "components": {}')
     else:

@@ -1,7 +1,15 @@
 """Network data model: component tables, schema, validation."""
 
 from gasunion.network.network import Network, NetworkError
-from gasunion.network.schema import BRANCHES, COMPONENTS, NODE_ELEMENTS, attributes, schema
+from gasunion.network.schema import (
+    BRANCHES,
+    COMPONENTS,
+    DESCRIPTIVE,
+    ELEMENTS,
+    NODE_ELEMENTS,
+    attributes,
+    schema,
+)
 from gasunion.network.validation import (
     Issue,
     NetworkValidationError,
@@ -14,6 +22,8 @@ from gasunion.network.validation import (
 __all__ = [
     "BRANCHES",
     "COMPONENTS",
+    "DESCRIPTIVE",
+    "ELEMENTS",
     "NODE_ELEMENTS",
     "Issue",
     "Network",

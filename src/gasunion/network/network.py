@@ -19,6 +19,8 @@ from gasunion.errors import GasunionError
 from gasunion.network.schema import (
     BRANCHES,
     COMPONENTS,
+    DESCRIPTIVE,
+    ELEMENTS,
     NODE_ELEMENTS,
     attributes,
     empty_table,
@@ -72,14 +74,17 @@ class Network:
         raise AttributeError(f"'Network' object has no attribute {name!r}")
 
     def iter_components(self, nonempty: bool = True) -> Iterator[tuple[str, pd.DataFrame]]:
-        """Yield ``(component, table)`` in schema order (only non-empty tables by default)."""
-        for c in COMPONENTS:
+        """Yield ``(component, table)`` of the element tables in schema order (only non-empty
+        ones by default); the descriptive tables (``interconnections``, ``ownership``) are not
+        elements and are not included."""
+        for c in ELEMENTS:
             df = self._tables[c]
             if len(df) or not nonempty:
                 yield c, df
 
     # ------------------------------------------------------------------ creation
-    def add(self, component: str, ids: str | Sequence[str] | pd.Index, **columns: Any) -> pd.Index:
+    def add(self, component: str, ids: str | Sequence[str] | pd.Index, /,
+            **columns: Any) -> pd.Index:
         """Add one or many elements of a component.
 
         ``ids`` is one id or a sequence of ids; each keyword is a column, given as a scalar
@@ -215,6 +220,27 @@ class Network:
             out = pd.concat([out, extra]) if len(out) else extra
         return out
 
+    def ownership_shares(self) -> pd.DataFrame:
+        """Who owns what share of every element: columns component, element, party, share.
+
+        Elements listed in the ``ownership`` table take their rows from there (joint ventures);
+        every other element with an ``owner`` belongs wholly (share 1) to it.
+        """
+        own = self._tables["ownership"]
+        listed = set(zip(own["component"], own["element"], strict=True))
+        frames = [own[["component", "element", "party", "share"]].reset_index(drop=True)]
+        for comp in ELEMENTS:
+            df = self._tables[comp]
+            if not len(df):
+                continue
+            o = df["owner"].astype(str)
+            keep = (o != "").to_numpy() & ~np.array([(comp, e) in listed for e in df.index],
+                                                    dtype=bool)
+            if keep.any():
+                frames.append(pd.DataFrame({"component": comp, "element": df.index[keep],
+                                            "party": o[keep].to_numpy(), "share": 1.0}))
+        return pd.concat(frames, ignore_index=True)
+
     def counts(self) -> dict[str, int]:
         return {c: len(df) for c, df in self._tables.items() if len(df)}
 
@@ -293,4 +319,5 @@ def _first_bad(col: np.ndarray, dtype: str) -> int:
 # Imported late to avoid a cycle; re-exported for type hints.
 from gasunion.network.validation import ValidationReport  # noqa: E402
 
-__all__ = ["BRANCHES", "COMPONENTS", "NODE_ELEMENTS", "Network", "NetworkError", "ValidationReport"]
+__all__ = ["BRANCHES", "COMPONENTS", "DESCRIPTIVE", "ELEMENTS", "NODE_ELEMENTS", "Network",
+           "NetworkError", "ValidationReport"]

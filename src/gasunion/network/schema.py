@@ -14,8 +14,8 @@ from importlib import resources
 
 import pandas as pd
 
-#: Component tables, in a fixed order (nodes, attached elements, branches).
-COMPONENTS: tuple[str, ...] = (
+#: Element tables, in a fixed order (nodes, attached elements, branches).
+ELEMENTS: tuple[str, ...] = (
     "junctions",
     "sources",
     "sinks",
@@ -27,6 +27,11 @@ COMPONENTS: tuple[str, ...] = (
     "control_valves",
     "compressors",
 )
+#: Tables that describe elements rather than being ones: interconnection points (groups of
+#: border-crossing branches with their capacity per direction) and ownership shares.
+DESCRIPTIVE: tuple[str, ...] = ("interconnections", "ownership")
+#: Every table of a network: the elements, then the descriptive tables.
+COMPONENTS: tuple[str, ...] = ELEMENTS + DESCRIPTIVE
 #: Components attached to one junction (column ``junction``).
 NODE_ELEMENTS: tuple[str, ...] = ("sources", "sinks", "storages")
 #: Components connecting two junctions (``from_junction`` -> ``to_junction``).

@@ -103,8 +103,35 @@ def validate(net: Network) -> ValidationReport:
     if any(i.field == "id" for i in rep.errors):  # duplicate ids: fix those first
         return rep
     _check_bounds(net, rep)
+    _check_ownership(net, rep)
     _check_topology(net, rep)
     return rep
+
+
+def _check_ownership(net: Network, rep: ValidationReport) -> None:
+    """Ownership rows name existing elements, once per party, and sum to 1 per element."""
+    own = net["ownership"]
+    if not len(own):
+        return
+    comp, elem = own["component"].to_numpy(dtype=object), own["element"].to_numpy(dtype=object)
+    known = np.zeros(len(own), bool)
+    for c in np.unique(comp):
+        if c in net.components:
+            sel = comp == c
+            known[sel] = np.isin(elem[sel], net[c].index.to_numpy(dtype=object))
+    _report_mask(rep, "ownership", own, ~known & (elem != ""), "element",
+                 lambda e: f"no {own.at[e, 'component']} element {own.at[e, 'element']!r}")
+    dup = own.duplicated(["component", "element", "party"], keep="first").to_numpy()
+    _report_mask(rep, "ownership", own, dup, "party",
+                 lambda e: f"party {own.at[e, 'party']!r} listed twice for "
+                           f"{own.at[e, 'component']} {own.at[e, 'element']!r}")
+    total = own.groupby(["component", "element"])["share"].transform("sum")
+    first = ~own.duplicated(["component", "element"], keep="first").to_numpy()
+    t = total.to_numpy(float)
+    bad = first & np.isfinite(t) & (np.abs(t - 1.0) > 1e-6)
+    _report_mask(rep, "ownership", own, bad, "share",
+                 lambda e: f"the shares of {own.at[e, 'component']} "
+                           f"{own.at[e, 'element']!r} sum to {total[e]:g}, not 1")
 
 
 def _report_mask(rep: ValidationReport, comp: str, df: pd.DataFrame, mask: np.ndarray,
@@ -176,6 +203,10 @@ def _check_columns(net: Network, rep: ValidationReport) -> None:
                     bad = ~empty & (junction_positions(net, comp, a.name, rep.positions) < 0)
                     _report_mask(rep, comp, df, bad, a.name,
                                  lambda e, c=col: f"unknown junction {c[e]!r}")
+                elif a.ref:
+                    bad = ~empty & ~np.isin(vals, net[a.ref].index.to_numpy(dtype=object))
+                    _report_mask(rep, comp, df, bad, a.name,
+                                 lambda e, c=col, r=a.ref: f"unknown {r} id {c[e]!r}")
                 if a.choices:
                     bad = ~np.isin(vals, a.choices)
                     _report_mask(rep, comp, df, bad, a.name,
