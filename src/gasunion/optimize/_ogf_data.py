@@ -7,6 +7,7 @@ positions). Units: squared pressure [bar^2], mass flow [kg/s], power [W], lambda
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -19,7 +20,7 @@ from gasunion.physics.friction import friction_factor, reynolds
 from gasunion.simulation.model import CLOSED, EQUAL, PIPE, PLOSS, POUT, RATIO, SimModel, build_model
 from gasunion.simulation.newton import RE_SMOOTH
 
-__all__ = ["RE_DEPENDENT", "SteadyData", "steady_data"]
+__all__ = ["RE_DEPENDENT", "SteadyData", "released_references", "simulator_start", "steady_data"]
 
 _PA2_PER_BAR2 = 1e10
 _P_FLOOR_BAR = 1.0  #: lower pressure bound where none is given [bar]
@@ -69,6 +70,17 @@ class SteadyData:
     lam: np.ndarray  #: Darcy lambda of each ``ip`` branch (0 for drag resistors)
     released: tuple[str, ...] = ()  #: sources/sinks whose p_set_bar is ignored
     assumptions: list[str] = field(default_factory=list)
+    #: per decided compressor: may bypass (ratio 1, flow either way within the element's
+    #: bounds); then ``r_lo`` is 1 and ``r_act`` the ratio_min of an active unit
+    bypass: np.ndarray = field(default_factory=lambda: np.zeros(0, bool))
+    r_act: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    #: regulators as a reduction band (else GasModels' ``q (pi_i - pi_j) >= 0``)
+    band: bool = False
+    d_lo: np.ndarray = field(default_factory=lambda: np.zeros(0))  #: p_diff_min >= 0 [bar]
+    d_hi: np.ndarray = field(default_factory=lambda: np.zeros(0))  #: p_diff_max [bar]
+    #: per regulator: 0 open or active (reduction in [0, d_hi]), 1 open, 2 active
+    reg_state: np.ndarray = field(default_factory=lambda: np.zeros(0, int))
+    q_scale: float | None = None  #: flow scale [kg/s] (default: from the supply bounds)
 
     @property
     def p_ref(self) -> float:
@@ -77,6 +89,8 @@ class SteadyData:
 
     @property
     def q_ref(self) -> float:
+        if self.q_scale:
+            return self.q_scale
         caps = np.concatenate([self.src_hi, self.snk_hi])
         caps = caps[np.isfinite(caps)]
         return max(float(caps.sum()) / 4.0 if len(caps) else 100.0, 1.0)
@@ -119,9 +133,26 @@ def _bound(df: pd.DataFrame, col: str, rows: np.ndarray) -> np.ndarray:
     return df[col].to_numpy(float)[rows]
 
 
+def _col(df: pd.DataFrame, col: str, rows: np.ndarray, default: float) -> np.ndarray:
+    if col not in df or not len(rows):
+        return np.full(len(rows), default)
+    return np.nan_to_num(df[col].to_numpy(float)[rows], nan=default)
+
+
+def _flow_scale(net: Network) -> float | None:
+    """Half the nominated throughput [kg/s] (the order of the largest branch flows), or None
+    without flow set-points."""
+    f = [net[k]["mass_flow_kg_s"].to_numpy(float)[net[k]["in_service"].to_numpy(bool)]
+         for k in ("sources", "sinks") if len(net[k])]
+    tot = float(np.nansum(np.abs(np.concatenate(f)))) if f else 0.0
+    return max(tot / 4.0, 1.0) if tot > 0 else None
+
+
 def steady_data(net: Network, friction: str = "nikuradse", z: str = "papay",
                 slack_flow_zero: bool = False, regulate_open: bool = False,
-                release: tuple[str, ...] = (), decide: tuple[str, ...] = ()) -> SteadyData:
+                release: tuple[str, ...] = (), decide: tuple[str, ...] = (),
+                fixed_flows: bool = False, bypass: tuple[str, ...] = (),
+                regulator_band: bool = False, balance_released: bool = False) -> SteadyData:
     """Arrays of ``net`` for the optimisation models.
 
     Junction pressures are fixed only where a source or sink gives ``p_set_bar`` (the
@@ -131,10 +162,17 @@ def steady_data(net: Network, friction: str = "nikuradse", z: str = "papay",
     pressure-controlled source or sink has a free flow in its bounds (``slack_flow_zero``: 0,
     GasModels' slack junctions, which fix the pressure but inject nothing). Control valves in
     mode p_out (and, with ``regulate_open``, in mode open: GasModels' regulators) are regulator
-    decisions. Sources and sinks named in ``release`` ignore their ``p_set_bar`` (e.g. a pressure
+    decisions. With ``fixed_flows`` an element's flow set-point is kept (a nomination) and only
+    elements without one are dispatchable within their bounds; with ``balance_released`` the
+    released ones are (as the simulator's reference they balance: nomination + fuel).
+    Sources and sinks named in ``release`` ignore their ``p_set_bar`` (e.g. a pressure
     reference the matgas reader added for the simulator): their pressure is free.
     Compressors named in ``decide`` (e.g. expansion candidates parallel to existing units,
-    kept in mode ``off`` so that the simulator's arrays accept them) are ratio decisions too.
+    kept in mode ``off`` so that the simulator's arrays accept them) are ratio decisions too;
+    those also named in ``bypass`` may bypass (ratio 1, flow either way within the element's
+    flow bounds; reverse flow only at ratio 1). With ``regulator_band`` a regulator is open
+    (no reduction) or active with its reduction ``p_in - p_out`` in ``[max(p_diff_min, 0),
+    p_diff_max]`` (flow >= 0), and the flow scale is taken from the flow set-points.
     """
     m = build_model(net, slack="auto")
     gas = net.gas
@@ -149,11 +187,15 @@ def steady_data(net: Network, friction: str = "nikuradse", z: str = "papay",
         rows = np.flatnonzero(act)
         node = junction_positions(net, kind, "junction")[rows] if len(rows) else np.zeros(0, int)
         pset = _bound(df, "p_set_bar", rows)
-        if release:
-            pset = np.where(df.index[rows].isin(list(release)), np.nan, pset)
+        freed = df.index[rows].isin(list(release))
+        pset = np.where(freed, np.nan, pset)
         flow = _bound(df, "mass_flow_kg_s", rows)
         lo, hi = _bound(df, "mass_flow_min_kg_s", rows), _bound(df, "mass_flow_max_kg_s", rows)
         disp = np.isfinite(lo) | np.isfinite(hi)
+        if fixed_flows:  # a flow set-point is a nomination (fixed); bounds alone: dispatchable
+            disp &= ~np.isfinite(flow)
+        if balance_released:  # the simulator's reference: balances (also compressor fuel)
+            disp |= freed
         has_p = np.isfinite(pset)
         fixed[node[has_p]] = True
         p_fixed[node[has_p]] = pset[has_p]
@@ -211,12 +253,15 @@ def steady_data(net: Network, friction: str = "nikuradse", z: str = "papay",
     comp = np.flatnonzero((is_comp & ((law == RATIO) | (law == POUT))) | extra)
     is_cv = comp_of == "control_valves"
     reg = np.flatnonzero(is_cv & ((law == POUT) | ((law == EQUAL) & regulate_open)))
-    ie = np.flatnonzero((law == EQUAL) & ~(is_cv & regulate_open))
-    q_lo[comp] = np.maximum(q_lo[comp], 0.0)
-    q_lo[reg] = np.where(np.isfinite(q_lo[reg]), q_lo[reg], 0.0)
+    ie = np.setdiff1d(np.flatnonzero((law == EQUAL) & ~(is_cv & regulate_open)), comp)
+    can_bypass = np.isin(m.branch_id[comp].astype(str), list(bypass))
+    q_lo[comp] = np.where(can_bypass, q_lo[comp], np.maximum(q_lo[comp], 0.0))
+    if not regulator_band:
+        q_lo[reg] = np.where(np.isfinite(q_lo[reg]), q_lo[reg], 0.0)
     ctab = net.compressors
     crow = m.branch_row[comp]
-    r_lo = np.nan_to_num(ctab["ratio_min"].to_numpy(float)[crow], nan=1.0) if len(comp) else np.zeros(0)
+    r_act = np.nan_to_num(ctab["ratio_min"].to_numpy(float)[crow], nan=1.0) if len(comp) else np.zeros(0)
+    r_lo = np.where(can_bypass, 1.0, r_act)
     r_hi = np.nan_to_num(ctab["ratio_max"].to_numpy(float)[crow], nan=10.0) if len(comp) else np.zeros(0)
     pmw = ctab["power_max_mw"].to_numpy(float)[crow] * 1e6 if len(comp) else np.zeros(0)
     comp_pos = np.asarray(np.searchsorted(m.comp_branch, comp), dtype=int)
@@ -244,6 +289,54 @@ def steady_data(net: Network, friction: str = "nikuradse", z: str = "papay",
         snk_node=nodes["sinks"][1], snk_lo=nodes["sinks"][2], snk_hi=nodes["sinks"][3],
         inj_fixed=inj, ip=ip, ie=ie, ic=np.flatnonzero((law == CLOSED) & ~extra),
         il=np.flatnonzero(law == PLOSS), comp=comp, comp_pos=comp_pos, r_lo=r_lo, r_hi=r_hi,
-        power_max_w=pmw, reg=reg, lam=lam, released=tuple(release), assumptions=notes)
+        power_max_w=pmw, reg=reg, lam=lam, released=tuple(release), assumptions=notes,
+        bypass=can_bypass, r_act=r_act, band=regulator_band, reg_state=np.zeros(len(reg), int))
+    if regulator_band:
+        cvt, row = net.control_valves, m.branch_row[reg]
+        sd.d_lo = np.fmax(_col(cvt, "p_diff_min_bar", row, 0.0), 0.0)
+        sd.d_hi = _col(cvt, "p_diff_max_bar", row, np.inf)
+        sd.q_scale = _flow_scale(net)
     sd.update_lambda(np.full(len(ip), 1e3))
     return sd
+
+
+def simulator_start(sd: SteadyData) -> dict[str, np.ndarray] | None:
+    """The simulator's state of the network as given (same physics) as a start for the NLP:
+    ``p_bar`` per junction, ``q`` per branch, ``fs``/``fk`` per source/sink [kg/s]; None if the
+    simulator does not converge."""
+    from gasunion.simulation.steady import simulate
+
+    try:
+        res = simulate(sd.net, friction=sd.friction, z=sd.z)
+    except Exception:  # no start from the simulator; the NLP starts from its defaults
+        return None
+    m = sd.m
+    q = np.zeros(m.n_branches)
+    for comp, b in m.branch_slices.items():
+        if len(b):
+            q[b] = getattr(res, comp)["mass_flow_kg_s"].reindex(m.branch_id[b]).to_numpy(float)
+    out = {"p_bar": res.junctions["p_bar"].reindex(m.junction_ids).to_numpy(float), "q": q,
+           "fs": res.sources["mass_flow_kg_s"].reindex(sd.src_ids).to_numpy(float),
+           "fk": res.sinks["mass_flow_kg_s"].reindex(sd.snk_ids).to_numpy(float)}
+    return out if all(np.isfinite(v).all() for v in out.values()) else None
+
+
+def released_references(net: Network, gm: bool, free_pressures: bool | Sequence[str] | None
+              ) -> tuple[str, ...]:
+    """Sources/sinks whose ``p_set_bar`` is a decision within the junction's bounds.
+
+    matgas (GasModels physics): every pressure set-point but the slack junctions' (the reader
+    adds the others to anchor islands). Otherwise, by default (``free_pressures=None``), every
+    element with both a flow set-point and a pressure set-point: the pressure reference a
+    GasLib reader chooses (at the entry's ``p_max_bar``) to pin the level of a nomination that
+    itself gives entry pressures only as bounds. ``False``: none; a list: those ids.
+    """
+    ps = pd.concat([net.sources["p_set_bar"], net.sinks["p_set_bar"]])
+    if gm:
+        return tuple(str(i) for i in ps.index[ps.notna()] if not str(i).startswith("slack_"))
+    if free_pressures is False:
+        return ()
+    if free_pressures is None or free_pressures is True:
+        flow = pd.concat([net.sources["mass_flow_kg_s"], net.sinks["mass_flow_kg_s"]])
+        return tuple(str(i) for i in ps.index[ps.notna().to_numpy() & flow.notna().to_numpy()])
+    return tuple(str(i) for i in free_pressures)

@@ -56,7 +56,8 @@ def state_tables(sd: SteadyData, pi: np.ndarray, q: np.ndarray, fs: np.ndarray, 
 def operated_network(sd: SteadyData, tables: dict[str, pd.DataFrame]) -> Network:
     """A copy of the network with the optimised set-points: decided compressors in mode
     ``ratio`` at their ratio (``off`` where they carry no flow, below 1e-5 of the flow
-    scale), regulators in mode ``p_out`` at their outlet pressure,
+    scale; ``bypass`` where they may bypass and raise the pressure by < 1e-6 bar),
+    regulators in mode ``p_out`` at their outlet pressure (``open`` without reduction),
     flow-controlled sources/sinks at their flows; an island without a pressure set-point gets
     one at the simulator's automatic reference, at the optimised pressure."""
     net = sd.net.copy()
@@ -66,7 +67,9 @@ def operated_network(sd: SteadyData, tables: dict[str, pd.DataFrame]) -> Network
         df = net[comp]
         flow_ctl = ~np.isfinite(df.loc[t.index, "p_set_bar"].to_numpy(float))
         ids = t.index[flow_ctl]
-        df.loc[ids, "mass_flow_kg_s"] = t.loc[ids, "mass_flow_kg_s"].to_numpy()
+        lo, hi = (sd.src_lo, sd.src_hi) if comp == "sources" else (sd.snk_lo, sd.snk_hi)
+        f = np.clip(t["mass_flow_kg_s"].to_numpy(), lo, hi)  # IPOPT's bound relaxation
+        df.loc[ids, "mass_flow_kg_s"] = f[flow_ctl]
     m = sd.m
     for sid in sd.released:  # free pressure in the optimisation
         if sid in sd.src_ids:  # a source becomes the reference, at its optimum pressure
@@ -85,7 +88,9 @@ def operated_network(sd: SteadyData, tables: dict[str, pd.DataFrame]) -> Network
         ids = m.branch_id[sd.comp]
         c = tables["compressors"]
         idle = (c.loc[ids, "mass_flow_kg_s"].abs() < 1e-5 * sd.q_ref).to_numpy()
-        net.compressors.loc[ids, "mode"] = np.where(idle, "off", "ratio")
+        level = (c.loc[ids, "p_to_bar"] - c.loc[ids, "p_from_bar"] < 1e-6).to_numpy()
+        net.compressors.loc[ids, "mode"] = np.where(
+            sd.bypass & level, "bypass", np.where(idle, "off", "ratio"))
         net.compressors.loc[ids, "ratio_set"] = c.loc[ids, "ratio"].to_numpy()
     if len(sd.reg):
         ids = m.branch_id[sd.reg]
@@ -112,6 +117,8 @@ def diagnosis_table(slacks: dict[str, tuple[np.ndarray, np.ndarray, str]],
         "sink_lower": "sink would have to take less than its minimum (unserved demand)",
         "sink_upper": "sink would have to take more than its maximum",
         "balance": "gas missing (+) or in excess (-) at the junction",
+        "reduction_lower": "regulator would have to reduce less than p_diff_min (or compress)",
+        "reduction_upper": "regulator would have to reduce more than p_diff_max",
     }
     rows = []
     for name, (val, labels, unit) in slacks.items():
@@ -135,3 +142,23 @@ def diagnosis_table(slacks: dict[str, tuple[np.ndarray, np.ndarray, str]],
     df = pd.DataFrame(rows, columns=["constraint", "component", "element", "amount", "unit",
                                      "explanation"])
     return df.sort_values("amount", key=np.abs, ascending=False).reset_index(drop=True)
+
+
+def nomination_conflicts(sd: SteadyData, tol: float = 1e-6) -> pd.DataFrame:
+    """Diagnosis rows for fixed (nominated) source/sink flows outside the element's own
+    ``mass_flow_min_kg_s``/``mass_flow_max_kg_s`` (no operation can meet those bounds)."""
+    rows = []
+    for comp, ids, lo, hi in (("sources", sd.src_ids, sd.src_lo, sd.src_hi),
+                              ("sinks", sd.snk_ids, sd.snk_lo, sd.snk_hi)):
+        df = sd.net[comp].loc[ids]
+        fixed = lo == hi
+        for col, sign, side in (("mass_flow_min_kg_s", -1.0, "lower"),
+                                ("mass_flow_max_kg_s", 1.0, "upper")):
+            b = df[col].to_numpy(float) if col in df else np.full(len(ids), np.nan)
+            excess = sign * (lo - b)
+            for k in np.flatnonzero(fixed & np.isfinite(b) & (excess > tol * np.fmax(1, abs(b)))):
+                rows.append({"constraint": f"{comp[:-1]}_{side}", "component": comp,
+                             "element": str(ids[k]), "amount": float(excess[k]), "unit": "kg/s",
+                             "explanation": f"nominated flow beyond the element's {col}"})
+    return pd.DataFrame(rows, columns=["constraint", "component", "element", "amount", "unit",
+                                       "explanation"])

@@ -20,9 +20,13 @@ Laws (the simulator's, :mod:`gasunion.simulation.newton`):
   ``H = Z_in R_s T kappa/(kappa-1) (r^((kappa-1)/kappa) - 1)``, ``P <= power_max``;
   fuel (fuel_model power: ``P / (eta_drive LHV)``, share: ``share q``) leaves at the fuel
   junction as in the simulator;
-* control valve (mode p_out): a regulator decision: ``q (pi_i - pi_j) >= 0`` (the pressure
-  drops in the flow direction, or the regulator is off with no flow), ``q`` in its bounds
-  (minimum 0 where none is given);
+* control valve (mode p_out; open too with ``regulate_open``): a regulator decision:
+  ``q (pi_i - pi_j) >= 0`` (the pressure drops in the flow direction, or the regulator is off
+  with no flow), ``q`` in its bounds (minimum 0 where none is given); with ``band`` (the
+  simulator's physics) open or active with the reduction ``p_i - p_j`` [bar] in
+  ``[0, p_diff_max]`` (``[p_diff_min, p_diff_max]`` once fixed active), reverse flow only
+  when open;
+* compressor that may bypass: ``r >= 1``, ``(r - 1) q >= 0``;
 * fixed-loss resistor: ``p_i - p_j = dp tanh(q / eps)``.
 """
 
@@ -49,10 +53,12 @@ class NlpModel:
     ``balance`` (per junction, kg/s). With ``elastic`` every bound and the mass balance get
     non-negative slacks (``slacks``: name -> (expression, element labels, unit)). ``p_scale``
     [bar]: pressure scale of the variables (default: the largest upper pressure bound).
+    ``r_squared``: ratio bounds on ``r^2`` (GasModels' ``rsqr``), else on ``r`` (simple
+    variable bounds with the option ``detect_simple_bounds``).
     """
 
     def __init__(self, sd: SteadyData, elastic: bool = False,
-                 p_scale: float | None = None) -> None:
+                 p_scale: float | None = None, r_squared: bool = True) -> None:
         import casadi as ca
 
         self.sd = sd
@@ -82,10 +88,12 @@ class NlpModel:
                      elastic, qs)
         self._bounds(self.xk, sd.snk_lo / qs, sd.snk_hi / qs, "sink", sd.snk_ids, "kg/s",
                      elastic, qs)
-        if len(sd.comp):  # on r^2, as GasModels' rsqr (same solution; IPOPT's bound
-            # relaxation then acts on r^2 like GasModels')
+        if len(sd.comp) and r_squared:  # on r^2, as GasModels' rsqr (same solution; IPOPT's
+            # bound relaxation then acts on r^2 like GasModels')
             opti.subject_to(opti.bounded(sd.r_lo**2, self.r**2, sd.r_hi**2))
             opti.subject_to(self.r >= 0)
+        elif len(sd.comp):
+            opti.subject_to(opti.bounded(sd.r_lo, self.r, sd.r_hi))
         # ---------------- mass balance (fuel leaves at the fuel junction)
         inc = _incidence(n, fr, to)
         bal = ca.mtimes(ca.DM(inc), q) + sd.inj_fixed
@@ -122,7 +130,11 @@ class NlpModel:
             if lim.any():
                 k = np.flatnonzero(lim)
                 opti.subject_to(self.power_w[k] / sd.power_max_w[k] <= 1)
-        if len(sd.reg):  # pressure drops in the flow direction, or no flow (regulator off)
+        if len(sd.comp) and sd.bypass.any():
+            self._bypass()
+        if len(sd.reg) and sd.band:
+            self._band(elastic)
+        elif len(sd.reg):  # pressure drops in the flow direction, or no flow (regulator off)
             g = sd.reg
             opti.subject_to(self.xq[g] * (self.xpi[fr[g]] - self.xpi[to[g]]) >= 0)
         if len(sd.il):
@@ -153,6 +165,78 @@ class NlpModel:
         if hard.any():
             k = np.flatnonzero(hard)
             opti.subject_to(x[k] == lo[k])
+
+    def _bypass(self) -> None:
+        """Stations that may bypass: ``r >= 1`` (bounds), reverse flow only at ``r = 1``
+        (``(r - 1) q >= 0``) and, where ratio_min > 1, ``r = 1`` or ``r >= ratio_min``."""
+        sd, opti = self.sd, self.opti
+        k = np.flatnonzero(sd.bypass & (sd.q_lo[sd.comp] < 0))
+        if len(k):
+            opti.subject_to((self.r[k] - 1.0) * self.xq[sd.comp[k]] >= 0)
+        k = np.flatnonzero(sd.bypass & (sd.r_act > 1.0))
+        if len(k):
+            opti.subject_to((self.r[k] - 1.0) * (self.r[k] - sd.r_act[k]) >= 0)
+
+    def _band(self, elastic: bool) -> None:
+        """Regulators open (``p_in = p_out``, flow either way in its bounds) or active
+        (reduction ``p_in - p_out`` [bar] in ``[d_lo, d_hi]``, flow >= 0), per ``reg_state``:
+        0 either (reduction in ``[0, d_hi]``, reverse flow only without reduction), 1 open,
+        2 active."""
+        sd, opti, ca = self.sd, self.opti, self.ca
+        g, st, m = sd.reg, sd.reg_state, sd.m
+        fr, to = m.fr[g], m.to[g]
+        k = np.flatnonzero(st == 1)
+        if len(k):
+            opti.subject_to(self.xpi[fr[k]] - self.xpi[to[k]] == 0)
+        k = np.flatnonzero(st != 1)
+        if not len(k):
+            return
+        pr = float(np.sqrt(self.ps))
+        red = (ca.sqrt(self.pi[fr[k]]) - ca.sqrt(self.pi[to[k]])) / pr
+        lo = np.where(st[k] == 2, sd.d_lo[k], 0.0)
+        self._bounds(red, lo / pr, sd.d_hi[k] / pr, "reduction", _branch_labels(m)[g[k]], "bar",
+                     elastic, pr)
+        act = k[st[k] == 2]
+        if len(act):
+            opti.subject_to(self.xq[g[act]] >= 0)
+        rev = k[(st[k] == 0) & (sd.q_lo[g[k]] < 0)]
+        if len(rev):
+            opti.subject_to(self.xq[g[rev]] * (self.xpi[fr[rev]] - self.xpi[to[rev]]) >= 0)
+
+    def warm_start(self, st: dict[str, np.ndarray]) -> None:
+        """Start from a state (:func:`~gasunion.optimize._ogf_data.simulator_start`):
+        pressures clipped to the bounds, flows, ratios ``p_out / p_in`` within theirs."""
+        sd, opti = self.sd, self.opti
+        pi = np.clip(st["p_bar"] ** 2, sd.pi_lo, sd.pi_hi)
+        opti.set_initial(self.xpi, pi / self.ps)
+        opti.set_initial(self.xq, st["q"] / self.qs)
+        if len(sd.comp):
+            c = sd.comp
+            opti.set_initial(self.r, np.clip(np.sqrt(pi[sd.m.to[c]] / pi[sd.m.fr[c]]),
+                                             sd.r_lo, sd.r_hi))
+        for x, v in ((self.xs, st["fs"]), (self.xk, st["fk"])):
+            if x.shape[0]:
+                opti.set_initial(x, v / self.qs)
+
+    def start(self, start: str | dict[str, np.ndarray]) -> None:
+        """Start values: ``"fixed"``/``"mid"`` (:meth:`_initial`) or a state (:meth:`warm_start`)."""
+        if isinstance(start, str):
+            self._initial(start)
+        else:
+            self.warm_start(start)
+
+    def state(self, sol: Any) -> dict[str, np.ndarray]:
+        """The solution as a start (:meth:`warm_start`): ``p_bar``, ``q``, ``fs``, ``fk``."""
+        sd = self.sd
+        return {"p_bar": np.sqrt(np.maximum(np.atleast_1d(sol.value(self.pi)), 0.0)),
+                "q": np.atleast_1d(sol.value(self.q)),
+                "fs": np.atleast_1d(sol.value(self.fs)) if len(sd.src_ids) else np.zeros(0),
+                "fk": np.atleast_1d(sol.value(self.fk)) if len(sd.snk_ids) else np.zeros(0)}
+
+    def reduction(self, sol: Any) -> np.ndarray:
+        """Pressure reduction ``p_in - p_out`` [bar] of every regulator in the solution."""
+        p = np.sqrt(np.maximum(np.atleast_1d(sol.value(self.pi)), 0.0))
+        return p[self.sd.m.fr[self.sd.reg]] - p[self.sd.m.to[self.sd.reg]]
 
     def z_of(self, p: Any) -> Any:
         c = self.sd.z_poly

@@ -20,6 +20,11 @@ matgas input: the file's fixed lambda and ``z="ideal"`` with the reader's molar 
 that ``R_s T = a^2``: GasModels' physics). With GasModels physics (``physics="gasmodels"``,
 default for matgas input) slack junctions inject nothing, regulators are decisions and the
 compressor power limit is GasModels' ``q W (r^((gamma-1)/gamma) - 1) <= power_max``.
+With the simulator's physics (GasLib nominations) stations in bypass are bypass-or-ratio
+decisions, control valves regulators with their reduction band (open or active), the reader's
+pressure reference is free and, for a network read with a scenario, the nominated flows stay
+fixed; IPOPT starts from the simulator's state of the network as given
+(docs/optimize/ogf.md, "GasLib nominations").
 
 ``result.network`` carries the optimised set-points; ``gu.simulate(result.network,
 friction=..., z=...)`` reproduces the state.
@@ -28,17 +33,22 @@ friction=..., z=...)`` reproduces the state.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
-import pandas as pd
 
 from gasunion.network import Network
-from gasunion.optimize._ogf_tables import diagnosis_table, operated_network, state_tables
+from gasunion.optimize._ogf_data import released_references, simulator_start
+from gasunion.optimize._ogf_tables import (
+    diagnosis_table,
+    nomination_conflicts,
+    operated_network,
+    state_tables,
+)
 from gasunion.optimize.gasmodels import GasModelsTerms, gasmodels_terms, is_matgas
 from gasunion.optimize.nlp import RE_DEPENDENT, NlpModel, SteadyData, steady_data
-from gasunion.optimize.relaxed import LinearModel, add_relaxed_network
+from gasunion.optimize.relaxed import solve_relaxation
 from gasunion.optimize.result import OptimizationError, OptimizationResult
 
 __all__ = ["DEFAULT_FORMULATION", "FORMULATIONS", "OBJECTIVES", "load_shed_nlp", "solve_nlp",
@@ -49,6 +59,13 @@ OBJECTIVES = {"gasmodels": "$/s", "ls": "kg/s", "min_power": "MW", "min_fuel": "
 #: objectives reported with the opposite sign of what is minimised (maximisations)
 _MAXIMISED = ("ls", "max_delivery")
 Progress = Callable[[str], None] | None
+#: IPOPT defaults with the simulator's physics: variable bounds passed as bounds (iterates
+#: stay inside them: no square root of a negative squared pressure) and held exactly (a
+#: bypassed station at ratio 1, not 1 - 1e-8: the simulator confirms to 1e-6 bar), an
+#: adaptive barrier (the flat min_power optimum of stations in bypass is degenerate for the
+#: monotone rule)
+SIMULATOR_IPOPT = {"detect_simple_bounds": True, "ipopt.bound_relax_factor": 0.0,
+                   "ipopt.mu_strategy": "adaptive"}
 
 
 def _settings(net: Network, friction: str | None, z: str | None, objective: str | None,
@@ -74,21 +91,41 @@ def _settings(net: Network, friction: str | None, z: str | None, objective: str 
 
 
 def _data(net: Network, friction: str, z: str, gm: bool,
-          decide: tuple[str, ...] = ()) -> SteadyData:
+          decide: tuple[str, ...] = (),
+          free_pressures: bool | Sequence[str] | None = None,
+          fixed_flows: bool | None = None) -> SteadyData:
+    if fixed_flows is None:  # a nomination (GasLib scenario) fixes the flows it gives
+        fixed_flows = not gm and bool(net.meta.get("scenario"))
     try:
-        release: tuple[str, ...] = ()
-        if gm:  # matgas: only slack junctions fix a pressure; others were added by the reader
-            ps = pd.concat([net.sources["p_set_bar"], net.sinks["p_set_bar"]])
-            release = tuple(str(i) for i in ps.index[ps.notna()]
-                            if not str(i).startswith("slack_"))
-        sd = steady_data(net, friction=friction, z=z, slack_flow_zero=gm, regulate_open=gm,
-                         release=release, decide=decide)
+        release = released_references(net, gm, free_pressures)
+        bypass: tuple[str, ...] = ()
+        if not gm:  # stations read in bypass (GasLib gives no operating state) may compress
+            c = net.compressors
+            on = (c["mode"] == "bypass").to_numpy() & c["in_service"].to_numpy(bool)
+            bypass = tuple(map(str, c.index[on]))
+            decide = tuple(dict.fromkeys([*decide, *bypass]))
+        sd = steady_data(net, friction=friction, z=z, slack_flow_zero=gm, regulate_open=True,
+                         release=release, decide=decide, fixed_flows=fixed_flows,
+                         bypass=bypass, regulator_band=not gm, balance_released=not gm)
     except OptimizationError:
         raise
     except Exception as exc:  # setup errors of the network (same as the simulator's)
         raise OptimizationError("bad_input", f"network cannot be optimised: {exc}") from exc
     if gm:
         sd.power_max_w = np.full(len(sd.comp), np.nan)  # GasModels' own limit instead
+    else:
+        sd.assumptions += [
+            f"free reference pressure (within junction bounds, balancing flow): {', '.join(release)}"
+            if release else "no free reference pressure",
+            f"{len(bypass)} station(s) read in bypass decided (bypass or ratio); "
+            f"{len(sd.reg)} control valve(s) decided (open or p_out within the reduction band)",
+            "nominated flows fixed" if fixed_flows else "flows with bounds dispatchable"]
+        bad = nomination_conflicts(sd)
+        if len(bad):
+            raise OptimizationError(
+                "infeasible", "nominated flows outside their elements' flow bounds: "
+                + ", ".join(f"{r.component} {r.element}" for r in bad.head(5).itertuples()),
+                diagnosis=bad)
     return sd
 
 
@@ -124,7 +161,7 @@ def _gasmodels_power_limit(nm: NlpModel, net: Network, terms: GasModelsTerms) ->
 
 def _build(sd: SteadyData, objective: str, terms: GasModelsTerms, gm: bool,
            elastic: bool = False) -> tuple[NlpModel, Any]:
-    nm = NlpModel(sd, elastic=elastic)
+    nm = NlpModel(sd, elastic=elastic, r_squared=gm)
     if gm:
         _gasmodels_power_limit(nm, sd.net, terms)
     return nm, _objective(nm, objective, terms)
@@ -134,46 +171,51 @@ def solve_nlp(net: Network, progress: Progress = None, friction: str | None = No
               z: str | None = None, objective: str | None = None, physics: str | None = None,
               relaxation: bool = True, duals: bool = True,
               ipopt_options: dict[str, Any] | None = None,
-              decide: tuple[str, ...] = ()) -> OptimizationResult:
+              decide: tuple[str, ...] = (),
+              free_pressures: bool | Sequence[str] | None = None,
+              fixed_flows: bool | None = None) -> OptimizationResult:
     """OGF as an NLP (CasADi + IPOPT). Options: see the module docstring; ``relaxation``
     also solves the LRWP relaxation for the gap; ``duals`` adds ``junctions.price_per_kg``
     (the mass-balance multipliers: marginal cost of 1 kg/s more withdrawal, in objective units
-    per kg/s); ``decide``: compressors in mode off that are ratio decisions too. Raises
+    per kg/s); ``decide``: compressors in mode off that are ratio decisions too;
+    ``free_pressures``: which pressure set-points are decisions (see
+    :func:`~gasunion.optimize._ogf_data.released_references`);
+    ``fixed_flows``: flow set-points are nominations, kept even where the element has flow
+    bounds (default: for a network read with a scenario, e.g. a GasLib nomination). Raises
     :class:`OptimizationError` (``infeasible`` with a diagnosis of the
     bounds an elastic re-solve had to relax; ``solver`` with IPOPT's status)."""
     say = progress or (lambda _s: None)
     friction, z, objective, gm, notes = _settings(net, friction, z, objective, physics)
     t0 = time.perf_counter()
     say("building the steady-state arrays")
-    sd = _data(net, friction, z, gm, decide)
+    sd = _data(net, friction, z, gm, decide, free_pressures, fixed_flows)
     terms = gasmodels_terms(net, sd.src_ids, sd.snk_ids, sd.m.branch_id[sd.comp])
-    solve_time = 0.0
-    build_time = 0.0
-    passes = 1 if friction not in RE_DEPENDENT else 8
-    sol: Any = None
-    nm: NlpModel | None = None
-    for it in range(passes):
-        tb = time.perf_counter()
-        say(f"building the NLP ({sd.m.n_nodes} junctions, {sd.m.n_branches} branches)")
-        nm, obj = _build(sd, objective, terms, gm)
-        build_time += time.perf_counter() - tb
-        say("solving with IPOPT" + (f" (friction pass {it + 1})" if passes > 1 else ""))
-        ts = time.perf_counter()
-        try:
-            sol = nm.solve(obj, ipopt_options)
-        except RuntimeError:
-            say("IPOPT failed from the set-pressure start; retrying from mid-bound pressures")
-            nm, obj = _build(sd, objective, terms, gm)
-            nm._initial("mid")
-            try:
-                sol = nm.solve(obj, ipopt_options)
-            except RuntimeError as exc:
-                solve_time += time.perf_counter() - ts
-                _fail(nm, sd, objective, terms, gm, str(exc), say)
-        solve_time += time.perf_counter() - ts
-        assert sol is not None
-        if passes == 1 or sd.update_lambda(np.asarray(sol.value(nm.q))[sd.ip]) < 1e-8:
+    clock = {"build": 0.0, "solve": 0.0}
+    ipopt_options = ({} if gm else dict(SIMULATOR_IPOPT)) | (ipopt_options or {})
+    warm = None if gm else simulator_start(sd)  # the network as given, simulated
+    starts: list[Any] = ([warm] if warm is not None else []) + ["fixed", "mid"]
+    nm, sol = _solve_passes(sd, objective, terms, gm, ipopt_options, starts, say, clock)
+    for _ in range(3):  # regulators whose reduction fell into (0, p_diff_min): open or active
+        gap_k = _band_gaps(sd, nm, sol) if sol is not None and sd.band else np.zeros(0, int)
+        if sol is None or not len(gap_k):
             break
+        d = nm.reduction(sol)[gap_k]
+        rule = sd.reg_state.copy()
+        rule[gap_k] = np.where(d < 0.5 * sd.d_lo[gap_k], 1, 2)
+        flip = rule.copy()
+        flip[gap_k] = 3 - rule[gap_k]
+        prev = [nm.state(sol)]
+        for choice in (rule, flip):
+            say(f"regulators {', '.join(map(str, sd.m.branch_id[sd.reg[gap_k]]))}: reduction "
+                "inside (0, p_diff_min); re-solving with them open or active")
+            sd.reg_state = choice
+            nm, sol = _solve_passes(sd, objective, terms, gm, ipopt_options, prev + starts, say,
+                                    clock)
+            if sol is not None:
+                break
+    if sol is None:
+        _fail(sd, objective, terms, gm, nm, say, warm, ipopt_options)
+    solve_time, build_time = clock["solve"], clock["build"]
     assert sol is not None and nm is not None
     stats = nm.opti.stats()
     val = float(sol.value(nm.opti.f))
@@ -220,15 +262,61 @@ def _balance_duals(nm: NlpModel, sol: Any) -> np.ndarray:
     return -lam / nm.qs
 
 
-def _fail(nm: NlpModel, sd: SteadyData, objective: str, terms: GasModelsTerms, gm: bool,
-          message: str, say: Callable[[str], None]) -> None:
+def _solve_passes(sd: SteadyData, objective: str, terms: GasModelsTerms, gm: bool,
+                  options: dict[str, Any] | None, starts: list[Any], say: Callable[[str], None],
+                  clock: dict[str, float]) -> tuple[NlpModel, Any]:
+    """Solve (friction passes for Re-dependent laws), trying ``starts`` in turn (a state dict
+    of :func:`simulator_start`, ``"fixed"`` or ``"mid"``); ``(model, None)`` if all fail."""
+    passes = 1 if sd.friction not in RE_DEPENDENT else 8
+    nm: NlpModel | None = None
+    sol: Any = None
+    for it in range(passes):
+        for start in starts:
+            tb = time.perf_counter()
+            say(f"building the NLP ({sd.m.n_nodes} junctions, {sd.m.n_branches} branches)")
+            nm, obj = _build(sd, objective, terms, gm)
+            nm.start(start)
+            clock["build"] += time.perf_counter() - tb
+            say("solving with IPOPT" + (f" (friction pass {it + 1})" if passes > 1 else "")
+                + ("" if isinstance(start, str) else " from a steady state"))
+            ts = time.perf_counter()
+            try:
+                sol = nm.solve(obj, options)
+            except RuntimeError:
+                sol = None
+                say(f"IPOPT failed from the {start if isinstance(start, str) else 'state'} "
+                    "start")
+            clock["solve"] += time.perf_counter() - ts
+            if sol is not None:
+                break
+        assert nm is not None
+        if sol is None or passes == 1:
+            break
+        if sd.update_lambda(np.asarray(sol.value(nm.q))[sd.ip]) < 1e-8:
+            break
+        starts = [nm.state(sol), *starts[-2:]]
+    assert nm is not None
+    return nm, sol
+
+
+def _band_gaps(sd: SteadyData, nm: NlpModel, sol: Any, tol: float = 1e-6) -> np.ndarray:
+    """Regulators (free to be open or active) whose reduction lies in (0, p_diff_min)."""
+    d = nm.reduction(sol)
+    return np.flatnonzero((sd.reg_state == 0) & (d > tol) & (d < sd.d_lo - tol))
+
+
+def _fail(sd: SteadyData, objective: str, terms: GasModelsTerms, gm: bool, nm: NlpModel,
+          say: Callable[[str], None], warm: dict[str, np.ndarray] | None,
+          options: dict[str, Any]) -> None:
     stats = nm.opti.stats()
-    status = str(stats.get("return_status", message))
+    status = str(stats.get("return_status", "failed"))
     say("IPOPT failed; re-solving with elastic bounds for a diagnosis")
     diag = None
     try:
         en, _ = _build(sd, objective, terms, gm, elastic=True)
-        esol = en.solve(en.slack_sum)
+        if warm is not None:
+            en.warm_start(warm)
+        esol = en.solve(en.slack_sum, options)
         slack = {k: (np.atleast_1d(esol.value(v)), lab, u) for k, (v, lab, u) in
                  en.slacks.items()}
         diag = diagnosis_table(slack)
@@ -245,33 +333,8 @@ def _fail(nm: NlpModel, sd: SteadyData, objective: str, terms: GasModelsTerms, g
                             ) from None
 
 
-def _relax_cost(lp: LinearModel, rv: Any, sd: SteadyData, objective: str,
-                terms: GasModelsTerms) -> None:
-    qs = rv.qs  # columns are flows / qs
-    if objective == "gasmodels":
-        lp.set_cost(rv.fs, terms.weighting * terms.c_src * qs)
-        lp.set_cost(rv.fk, terms.weighting * terms.c_snk * qs)
-    elif objective == "ls":
-        lp.set_cost(rv.fk, -terms.ls_weight * qs)
-    elif objective == "max_delivery":
-        disp = sd.snk_hi > sd.snk_lo
-        lp.set_cost(rv.fk, -disp.astype(float) * qs)
-
-
-def _relaxed_solve(sd: SteadyData, objective: str, terms: GasModelsTerms
-                   ) -> tuple[dict[str, Any], Any, LinearModel]:
-    lp = LinearModel()
-    rv = add_relaxed_network(lp, sd)
-    _relax_cost(lp, rv, sd, objective, terms)
-    out = lp.solve()
-    if out["status"] != "Optimal":
-        kind = "infeasible" if "nfeasible" in out["status"] else "solver"
-        raise OptimizationError(kind, f"HiGHS: {out['status']} (linear relaxation)")
-    return out, rv, lp
-
-
 def _relaxed_value(sd: SteadyData, objective: str, terms: GasModelsTerms) -> float:
-    out, _, _ = _relaxed_solve(sd, objective, terms)
+    out, _, _ = solve_relaxation(sd, objective, terms)
     v = float(out["objective"])
     return -v if objective in _MAXIMISED else v
 
@@ -284,7 +347,8 @@ def _gap(nlp: float, relax: float, objective: str) -> float:
 def solve_relaxed(net: Network, progress: Progress = None, friction: str | None = None,
                   z: str | None = None, objective: str | None = None,
                   physics: str | None = None, compare: bool = False,
-                  **_ignored: Any) -> OptimizationResult:
+                  free_pressures: bool | Sequence[str] | None = None,
+                  fixed_flows: bool | None = None, **_ignored: Any) -> OptimizationResult:
     """OGF relaxed to GasModels' LRWP (a linear program; HiGHS). The objective drops power and
     fuel terms (>= 0), so it bounds the NLP optimum; ``compare=True`` also solves the NLP and
     reports the gap. Tables carry the relaxed state (not a physical steady state)."""
@@ -292,10 +356,10 @@ def solve_relaxed(net: Network, progress: Progress = None, friction: str | None 
     friction, z, objective, gm, notes = _settings(net, friction, z, objective, physics)
     t0 = time.perf_counter()
     say("building the linear relaxation")
-    sd = _data(net, friction, z, gm)
+    sd = _data(net, friction, z, gm, free_pressures=free_pressures, fixed_flows=fixed_flows)
     terms = gasmodels_terms(net, sd.src_ids, sd.snk_ids, sd.m.branch_id[sd.comp])
     say("solving with HiGHS")
-    out, rv, _ = _relaxed_solve(sd, objective, terms)
+    out, rv, _ = solve_relaxation(sd, objective, terms)
     x = out["x"]
     value = -float(out["objective"]) if objective in _MAXIMISED else float(out["objective"])
     tables = state_tables(sd, *rv.values(x))

@@ -28,15 +28,17 @@ from typing import Any
 import numpy as np
 
 from gasunion.optimize._highs import new_highs
-from gasunion.optimize.gasmodels import pipe_flow_bounds
+from gasunion.optimize.gasmodels import GasModelsTerms, pipe_flow_bounds
 from gasunion.optimize.nlp import SteadyData
+from gasunion.optimize.result import OptimizationError
 from gasunion.physics.constants import GRAVITY
 from gasunion.physics.pipe import slope_correction
 
 #: one block of coefficients: (row, column, coefficient), arrays or scalars broadcast together
 Term = tuple[Any, Any, Any]
 
-__all__ = ["LinearModel", "RelaxedVars", "add_relaxed_network", "hull_rows"]
+__all__ = ["LinearModel", "RelaxedVars", "add_relaxed_network", "hull_rows", "relaxed_cost",
+           "solve_relaxation"]
 
 
 class LinearModel:
@@ -272,3 +274,28 @@ def add_relaxed_network(lp: LinearModel, sd: SteadyData,
         lp.add_rows(len(c), [(r, pi[to[c]], 1.0), (r, pi[fr[c]], -r_lo**2)], 0.0, np.inf)
     return RelaxedVars(pi=pi, q=q, fs=fs, fk=fk, y=y, balance_rows=bal, ps=ps, qs=qs,
                        q_bounds=(qlo, qhi))
+
+
+def relaxed_cost(lp: LinearModel, rv: Any, sd: SteadyData, objective: str,
+                terms: GasModelsTerms) -> None:
+    qs = rv.qs  # columns are flows / qs
+    if objective == "gasmodels":
+        lp.set_cost(rv.fs, terms.weighting * terms.c_src * qs)
+        lp.set_cost(rv.fk, terms.weighting * terms.c_snk * qs)
+    elif objective == "ls":
+        lp.set_cost(rv.fk, -terms.ls_weight * qs)
+    elif objective == "max_delivery":
+        disp = sd.snk_hi > sd.snk_lo
+        lp.set_cost(rv.fk, -disp.astype(float) * qs)
+
+
+def solve_relaxation(sd: SteadyData, objective: str, terms: GasModelsTerms
+                   ) -> tuple[dict[str, Any], Any, LinearModel]:
+    lp = LinearModel()
+    rv = add_relaxed_network(lp, sd)
+    relaxed_cost(lp, rv, sd, objective, terms)
+    out = lp.solve()
+    if out["status"] != "Optimal":
+        kind = "infeasible" if "nfeasible" in out["status"] else "solver"
+        raise OptimizationError(kind, f"HiGHS: {out['status']} (linear relaxation)")
+    return out, rv, lp
