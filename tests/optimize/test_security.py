@@ -190,15 +190,15 @@ def test_central_asia_coalitions_pool_their_members(union_result) -> None:  # ty
 
 
 def test_central_asia_kyrgyz_single_entry(union_result) -> None:  # type: ignore[no-untyped-def]
-    """Kyrgyzstan is fed only through BTBA_5 (BTBA system figure 12 bcm/y, one string);
-    the way back from Almaty has no gas behind it (Almaty is fed through Kyrgyzstan). So
-    EP = I = 12 bcm/y and N-1 = P / D = 0.028 / 0.44 = 6.36 % (annual rates; the ratio is
-    the same in mcm/d)."""
+    """Kyrgyzstan is fed only through BTBA_5 (the KZ-KG interconnection, 10.8 mcm/d since
+    2017, one string); the way back from Almaty has no gas behind it (Almaty is fed through
+    Kyrgyzstan). So EP = I = 10.8 mcm/d and N-1 = P / D = 0.028 / 0.6 = 4.67 % (union = the
+    2026 data: Kyrgyz consumption 0.6 bcm/y; annual rates; the ratio is the same in mcm/d)."""
     _, res = union_result
     row = res["n1"].loc["KG"]
     assert row["i_m_element"] == "BTBA_5"
     assert row["ep_m_mcm_d"] == pytest.approx(row["i_m_mcm_d"])
-    assert row["n1_pct"] == pytest.approx(0.028 / 0.44 * 100.0, rel=1e-3)
+    assert row["n1_pct"] == pytest.approx(0.028 / 0.6 * 100.0, rel=1e-3)
     h = res["hhi"]
     share_cols = [c for c in h.columns if c.startswith("share_")]
     sums = h.loc[h["imports_kg_s"] > 0, share_cols].sum(axis=1)

@@ -147,3 +147,109 @@ def write_results(res: SimulationResult, out: Path) -> list[Path]:
     path.write_text(dumps({"ok": True, **res.summary}) + "\n", encoding="utf-8")
     written.append(path)
     return written
+
+
+# -------------------------------------------------------------------------------- ledger
+def flow(x: Any) -> str:
+    """A flow with one decimal below 100, none above (``n/a`` if unknown)."""
+    try:
+        v = float(x)
+    except (TypeError, ValueError):
+        return NA
+    return num(v, ".0f" if math.isfinite(v) and abs(v) >= 100 else ".1f")
+
+
+def signed(x: Any, spec: str = "+.1f") -> str:
+    """A change with its sign; ``0.0`` without one."""
+    s = num(x, spec)
+    return s.lstrip("+-") if s != NA and float(s) == 0 else s
+
+
+def owners_text(from_side: str, to_side: str) -> str:
+    """``"A > B"``: the owners on each side of a border point (``"?"`` if unknown)."""
+    def side(s: str) -> str:
+        return s.replace("; ", "+") if s else "?"
+    return f"{side(from_side)} > {side(to_side)}"
+
+
+def _short_source(text: str) -> str:
+    """A source without its web addresses (they are in --json and ledger.csv)."""
+    import re
+
+    short = re.sub(r"\s*https?://\S+?(?=[)\]]|\s|$)", "", text)
+    return re.sub(r"\s+", " ", short).strip().rstrip(".")
+
+
+def ledger_table(ledger: pd.DataFrame, ids: bool = False, change: pd.Series | None = None,
+                 other: str = "") -> Table:
+    """The border ledger (:func:`gasunion.reports.border_ledger`): one row per border point
+    and direction, capacity sources numbered under the table; ``change``: flow change in
+    mcm/d against scenario ``other``."""
+    sources = [s for s in dict.fromkeys(ledger["capacity_source"].fillna("")) if s]
+    ref = {s: f"[{i}]" for i, s in enumerate(sources, 1)}
+    notes = " ".join(f"{r} {_short_source(s)}." for s, r in ref.items())
+    t = data_table("Border ledger (mcm/d; bcm/y = mcm/d x 365 / 1000)",
+                   "owners: from side > to side (joint ventures with shares); cap.: technical "
+                   "capacity in the flow's direction; headroom = cap. - flow; n/a: no capacity "
+                   "on record; src: the capacity's source (web addresses in --json and ledger.csv)."
+                   + (f" {notes}" if notes else ""))
+    t.add_column("border point", overflow="fold", ratio=3)
+    t.add_column("from>to", no_wrap=True)
+    t.add_column("owners", overflow="fold", ratio=3)
+    t.add_column("flow", justify="right", no_wrap=True)
+    t.add_column("bcm/y", justify="right", no_wrap=True)
+    t.add_column("cap.", justify="right", no_wrap=True)
+    t.add_column("head-\nroom", justify="right", no_wrap=True)
+    t.add_column("src", no_wrap=True)
+    if change is not None:
+        t.add_column(f"vs\n{other}", justify="right", no_wrap=True)
+    for i, r in ledger.iterrows():
+        cells = [str(r["border_point"] if ids else r["name"]),
+                 f"{r['from_country']}>{r['to_country']}",
+                 owners_text(str(r["owners_from"]), str(r["owners_to"])),
+                 flow(r["flow_mcm_d"]), num(r["flow_bcm_y"]), flow(r["capacity_mcm_d"]),
+                 flow(r["headroom_mcm_d"]), ref.get(str(r["capacity_source"] or ""), "")]
+        if change is not None:
+            cells.append(signed(change.get(i)))
+        t.add_row(*cells)
+    return t
+
+
+def country_table(countries: pd.DataFrame, transit_change: pd.Series | None = None,
+                  other: str = "") -> Table:
+    """The country ledger (:func:`gasunion.reports.country_ledger`), bcm/y."""
+    storage = bool((countries["storage_bcm_y"].abs() > 5e-4).any())
+    t = data_table("Countries (bcm/y)",
+                   "transit: gas of foreign origin leaving the country (flow tracing by "
+                   "proportional sharing, Bialek 1996); consumed: its sinks (station transfers "
+                   "left out); fuel: its compressors' fuel"
+                   + ("; storage: net withdrawal" if storage else ""))
+    t.add_column("country", no_wrap=True)
+    heads = ["produced", *(["storage"] if storage else []), "imports", "exports", "consumed",
+             "fuel", "transit"]
+    for h in heads:
+        t.add_column(h, justify="right", no_wrap=True)
+    if transit_change is not None:
+        t.add_column(f"transit\nvs {other}", justify="right", no_wrap=True)
+    for i, r in countries.iterrows():
+        cells = [str(r["country"]), num(r["production_bcm_y"]),
+                 *([num(r["storage_bcm_y"])] if storage else []), num(r["imports_bcm_y"]),
+                 num(r["exports_bcm_y"]), num(r["consumption_bcm_y"]), num(r["fuel_bcm_y"], ".3f"),
+                 num(r["transit_bcm_y"])]
+        if transit_change is not None:
+            cells.append(signed(transit_change.get(i), "+.2f"))
+        t.add_row(*cells)
+    return t
+
+
+def trade_table(trade: pd.DataFrame, title: str, caption: str = "") -> Table:
+    """Imports and exports by partner (:func:`gasunion.reports.member_trade`), bcm/y."""
+    t = data_table(title, caption + "net imports = imports - exports")
+    for h in ("member", "partner"):
+        t.add_column(h, no_wrap=True)
+    for h in ("imports", "exports", "net imports"):
+        t.add_column(h, justify="right", no_wrap=True)
+    for _, r in trade.iterrows():
+        t.add_row(str(r["member"]), str(r["partner"]), num(r["imports_bcm_y"]),
+                  num(r["exports_bcm_y"]), signed(r["net_imports_bcm_y"], "+.2f"))
+    return t

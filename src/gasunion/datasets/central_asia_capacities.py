@@ -1,21 +1,14 @@
 """Technical capacities of the Central Asia dataset for the security-of-supply problem.
 
-The Central Asia network carries no flow bounds (``defaults.csv`` ``pipe_flow_bounds`` =
-none), so its entry capacities come from the sourced design capacities of ``pipelines.csv``
-(``design_capacity_bcm_y``), mapped to the model's pipes through ``net.meta["branch_row"]``
-and ``net.meta["branch_section"]``:
-
-* ``capacity_basis = row`` -- the row's own figure, shared equally by the row's parallel
-  strings in that section;
-* ``capacity_basis = system`` -- a system figure restated on each parallel row (e.g.
-  Central Asia-Center 60.2 bcm/y): counted once per group of parallel rows of that system
-  (same model end points) and shared equally by all their strings in that section;
-* no figure -- absent (the security tables then list the branch as missing; nothing is
-  invented).
-
-The direction of each capacity follows the row's ``operation`` (the dataset's operating
-state): ``forward`` rows carry gas from_node -> to_node only, ``reverse`` rows the other way
-(their compressor stations point that way), ``passive`` rows both ways.
+The Central Asia network carries its own per-direction pipe bounds (``mass_flow_max_kg_s``
+forward, ``mass_flow_min_kg_s`` = -reverse; see :mod:`gasunion.datasets._ca_capacity` and
+``defaults.csv`` capacity_year, capacity_direction, capacity_split): the capacity stages of
+``capacities.csv`` for the network's year where sourced, else the design capacity of
+``pipelines.csv`` in the direction the row's stations face (passive rows both ways), shared
+over the parallel strings of a section as a flow splits at equal pressure drop. This table
+restates those bounds per pipe (one derivation for the simulator, the monthly transport case
+and the security problem); pipes without a sourced figure are absent (the security tables
+then list the branch as missing; nothing is invented).
 
 With ``supply=True`` sources and storages without a technical maximum get a *lower bound*:
 a source its largest design-day flow over the dataset's scenarios (set-point, or the
@@ -26,6 +19,7 @@ rate its winter-peak withdrawal set-point (the dataset's estimate: working gas /
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 from gasunion.network import Network
@@ -34,43 +28,31 @@ __all__ = ["central_asia_capacities"]
 
 
 def central_asia_capacities(net: Network, supply: bool = False) -> pd.DataFrame:
-    """Technical capacity of every Central Asia pipe with a sourced design capacity.
+    """Technical capacity of every Central Asia pipe with a sourced capacity.
 
-    Returns a table indexed by pipe id: ``mass_flow_kg_s`` (the pipe's share of the row or
-    system design capacity, kg/s) and ``basis`` (the pipelines.csv row, its figure in bcm/y
-    and how it was shared), ``direction`` (``both``, ``forward``, ``reverse``); with
-    ``supply=True`` also sources and storages (see the module docstring). Pass it as
-    ``capacities=`` to the security problem.
+    Returns a table indexed by pipe id: ``mass_flow_kg_s`` (the pipe's share of the capacity,
+    kg/s: forward, or reverse for a reverse-only pipe), ``basis`` (where the bound comes
+    from) and ``direction`` (``both``, ``forward``, ``reverse``); with ``supply=True`` also
+    sources and storages (see the module docstring). Pass it as ``capacities=`` to the
+    security problem.
     """
-    from gasunion.datasets.central_asia import dataset_tables
-
-    rows = dataset_tables()["pipelines"].set_index("id")
-    branch_row: dict[str, str] = dict(net.meta.get("branch_row", {}))
-    section: dict[str, int] = dict(net.meta.get("branch_section", {}))
     pipes = net.pipes
-    ids = [p for p in pipes.index if p in branch_row and branch_row[p] in rows.index]
-    if not ids:
-        return pd.DataFrame(columns=["mass_flow_kg_s", "basis", "direction"])
-    t = pd.DataFrame({"row": [branch_row[p] for p in ids],
-                      "section": [section.get(p, 1) for p in ids]}, index=ids)
-    r = rows.loc[t["row"]]
-    t["bcm_y"] = pd.to_numeric(r["design_capacity_bcm_y"].replace("", None),
-                               errors="coerce").to_numpy(float)
-    t["basis_kind"] = r["capacity_basis"].to_numpy()
-    t["system"] = r["system"].to_numpy()
-    t["group"] = (r["model_from_node"] + ">" + r["model_to_node"]).to_numpy()
-    t["direction"] = r["operation"].map({"forward": "forward", "reverse": "reverse"}).fillna(
-        "both").to_numpy()
-    t = t[t["bcm_y"].notna()]
-    system = t["basis_kind"] == "system"
-    key = t["row"].where(~system, t["system"] + "@" + t["group"])
-    t["n_share"] = t.groupby([key, t["section"]])["row"].transform("size")
-    t["mass_flow_kg_s"] = net.gas.kg_s_from_bcm_y(t["bcm_y"] / t["n_share"])
-    how = pd.Series("row design capacity", index=t.index).where(
-        ~system, "system design capacity " + t["system"] + " (counted once per parallel group)")
-    t["basis"] = ("pipelines.csv " + t["row"] + ": " + how + " " + t["bcm_y"].map("{:g}".format)
-                  + " bcm/y / " + t["n_share"].astype(str) + " string(s)")
-    out = t[["mass_flow_kg_s", "basis", "direction"]]
+    if "capacity_year" in net.meta and pipes["mass_flow_max_kg_s"].isna().all():
+        from gasunion.datasets._ca_capacity import apply_branch_bounds
+
+        net = net.copy()
+        apply_branch_bounds(net, int(net.meta["capacity_year"]))
+        pipes = net.pipes
+    rows = pd.Series(net.meta.get("branch_row", {}), dtype=object)
+    p = pipes[pipes.index.isin(rows.index)]
+    fwd = p["mass_flow_max_kg_s"].to_numpy(float)
+    rev = -p["mass_flow_min_kg_s"].to_numpy(float)
+    known = np.isfinite(fwd) & np.isfinite(rev) & ((fwd > 0) | (rev > 0))
+    direction = np.where((fwd > 0) & (rev > 0), "both", np.where(fwd > 0, "forward", "reverse"))
+    value = np.where(direction == "reverse", rev, fwd)
+    basis = p["note"].astype(str).str.split(" | bounds ", regex=False).str[-1]
+    out = pd.DataFrame({"mass_flow_kg_s": value, "basis": "network bounds " + basis,
+                        "direction": direction}, index=p.index)[known]
     if supply:
         out = pd.concat([out, _supply_bounds(net)])
     return out

@@ -12,8 +12,9 @@
 * storages: start inventory (share of working gas), injection and withdrawal limits;
 * priorities: domestic demand 1, exports 2; no prices are sourced, so the case minimises
   unserved demand weighted by priority with a nominal transport cost (:data:`MONTHLY_OPTIONS`);
-* branch ratings: each group of parallel pipeline rows carries its sourced design capacity
-  (shared over the strings in proportion to D^2.5), both directions;
+* branch ratings: the network's own per-direction pipe bounds (capacities per direction and
+  year, shared over parallel strings at equal pressure drop; the same bounds as the simulator
+  and the security problem);
 * the three delivery points become one-way short pipes (the exchanged volume is decided).
 
 Units: kg/s in the network, months as periods of ``days x 24`` hours.
@@ -28,7 +29,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from gasunion.datasets.central_asia import _capacity, central_asia, dataset_tables
+from gasunion.datasets.central_asia import central_asia, dataset_tables
 from gasunion.network import Network
 from gasunion.optimize.periods import Periods
 
@@ -58,27 +59,15 @@ def _value(t: pd.DataFrame, kind: str, key: str = "all") -> float:
 
 
 def _branch_ratings(net: Network) -> None:
-    """Sourced design capacity per group of parallel rows -> pipes, split by D^2.5."""
-    pl = dataset_tables()["pipelines"].set_index("id")
-    group_of = pl["model_from_node"] + ">" + pl["model_to_node"]
-    rows = pd.Series(net.meta.get("branch_row", {}), dtype=object)
-    sections = pd.Series(net.meta.get("branch_section", {}), dtype=float)
-    p = net.pipes[net.pipes["in_service"].astype(bool)]
-    p = p[p.index.isin(rows.index)]
-    row = rows.reindex(p.index)
-    grp = row.map(group_of)
-    cap = row.groupby(grp).agg(lambda r: _capacity(sorted(set(r))))
-    w = (p["diameter_mm"].astype(float) / 1000.0) ** 2.5
-    key = [grp, sections.reindex(p.index)]
-    share = w / w.groupby(key).transform("sum")
-    kg_s = net.gas.kg_s_from_bcm_y(grp.map(cap).to_numpy(float)) * share.to_numpy(float)
-    ok = np.isfinite(kg_s)
+    """The network's own per-direction pipe bounds are the ratings (capacities.csv per year,
+    else the design capacity by operation, shared at equal pressure drop: defaults.csv
+    capacity_*); pipes without a sourced figure keep the pipe-law bound of the transport
+    problem. Only the note says so."""
     pipes = net.pipes.copy()
-    pipes.loc[p.index[ok], "mass_flow_max_kg_s"] = kg_s[ok]
-    pipes.loc[p.index[ok], "mass_flow_min_kg_s"] = -kg_s[ok]
-    pipes.loc[p.index[ok], "note"] = (pipes.loc[p.index[ok], "note"].astype(str)
-                                      + " | rating: group design capacity x D^2.5 share, both "
-                                      "directions (estimate, monthly.csv branch_capacity)")
+    rated = pipes["mass_flow_max_kg_s"].notna() | pipes["mass_flow_min_kg_s"].notna()
+    pipes.loc[rated, "note"] = (pipes.loc[rated, "note"].astype(str)
+                                + " | monthly rating: the network's per-direction bounds "
+                                "(monthly.csv branch_capacity)")
     net["pipes"] = pipes
 
 
