@@ -48,6 +48,10 @@ def demo_cmd(
         "network.geojson. Created if missing; checked before anything is computed.")] = None,
     as_json: JsonFlag = False,
     ids: IdsFlag = False,
+    game: Annotated[bool, typer.Option(
+        "--game", help="Add the union game (about 2 s more): per member the stand-alone "
+        "value, Shapley and nucleolus shares, transit and the transit revenue at the "
+        "current and at the Shapley-fair tariff (million USD/y; docs/games.md).")] = False,
 ) -> None:
     """The union ledger of the embedded Central Asia network (see the help text above)."""
     ui = Ui("demo", as_json=as_json, ids=ids)
@@ -78,13 +82,49 @@ def demo_cmd(
                 rep2 = _reports(net2, simulate(net2, friction="colebrook", z="papay"),
                                 full=False)
             cmp = _compare(rep, rep2, compare)
+        if game:
+            with ui.status("computing the union game ..."):
+                rep["game"] = _union_game(scenario)
         written = _write(ui, net, res, rep, cmp, out) if out is not None else []
         if as_json:
             _emit_json(ui, scenario, SCENARIOS[scenario], net, res, rep, cmp, written)
             return
         _print(ui, net, res, rep, cmp, ids)
+        if game:
+            _print_game(ui, rep["game"])
         for path in written:
             ui.line(str(path), prefix="wrote ")
+
+
+def _union_game(scenario: str) -> pd.DataFrame:
+    """The union members' game columns (:func:`gasunion.games._network_ca.union_table`)."""
+    from gasunion.games._network_ca import central_asia_game, union_table
+
+    g = central_asia_game(scenario)
+    t = union_table(g).reset_index()
+    t.attrs["unit"] = g.unit
+    t.attrs["grand_value"] = float(g.values[-1])
+    return t
+
+
+def _print_game(ui: Ui, t: pd.DataFrame) -> None:
+    from gasunion.cli.render import data_table, num
+
+    tab = data_table("The union game (million USD per year)",
+                     f"v(members) = {num(t.attrs['grand_value'], '.6g')}; joint ventures usable "
+                     "only with all owners; transit in bcm/y; fee: the Shapley-fair fee = "
+                     "Shapley gain / transit (USD per kcm); rev.: transit revenue at the "
+                     "current tariff (none published: n/a) and at the fair fee; "
+                     "docs/games.md")
+    for c in ("", "alone", "Shapley", "nucl.", "transit", "fee", "rev. now", "rev. fair"):
+        tab.add_column(c, justify="left" if c == "member" else "right", no_wrap=True)
+    for _, r in t.iterrows():
+        tab.add_row(str(r["player"]), num(r["standalone"], ".0f"), num(r["shapley"], ".0f"),
+                    num(r["nucleolus"], ".0f"), num(r["transit_bcm_y"], ".1f"),
+                    num(r["fair_fee_usd_kcm"], ".1f"), num(r["revenue_current_musd"], ".0f"),
+                    num(r["revenue_fair_musd"], ".0f"))
+    ui.print()
+    ui.print(tab)
 
 
 def _members() -> list[str]:
@@ -139,6 +179,8 @@ def _emit_json(ui: Ui, scenario: str, description: str, net: Network, res: Any,
         tracing_method=TRACING_METHOD, summary=res.summary, border_flows=rep["border_flows"],
         corridors=rep["corridors"], key_pressures=rep["key_pressures"],
         violations=res.violations, written=written)
+    if "game" in rep:
+        doc["union_game"] = rep["game"]
     if cmp is not None:
         doc["compare"] = cmp
     ui.emit_ok(**doc)
@@ -255,6 +297,8 @@ def _write(ui: Ui, net: Network, res: Any, rep: dict[str, Any], cmp: dict[str, A
                   "key_pressures": rep["key_pressures"],
                   "ledger": rep["ledger"].drop(columns="owners"), "countries": rep["countries"],
                   "member_trade": rep["trade"]}
+        if "game" in rep:
+            tables["union_game"] = rep["game"]
         if cmp is not None:
             tables["ledger_compare"] = cmp["ledger"].drop(columns="owners")
             tables["countries_compare"] = cmp["countries"]

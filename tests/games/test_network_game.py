@@ -1,0 +1,121 @@
+"""The characteristic function of network games: a three-country chain by hand, the
+joint-venture rules on a toy network, the fast path against a fresh LP per coalition."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import gasunion as gu
+from gasunion.games.network import coalition_value, network_game
+
+YEAR_S = 8760 * 3600.0  # values are per year: USD/s x seconds per year
+
+
+def chain(jv: bool = False) -> gu.Network:
+    """Producer A, transit B, market C.
+
+    A's field: up to 12 kg/s at 0.10 $/kg; A's home demand 4 kg/s worth 0.15 $/kg; C's
+    market 10 kg/s worth 0.30 $/kg; pipes a-b1 (A), b1-b2 (B, 10 kg/s), b2-c (C). With
+    ``jv`` B's pipe is a 50/50 venture of B and A.
+    """
+    net = gu.Network("chain")
+    net.add("junctions", ["a", "b1", "b2", "c"], country=["A", "B", "B", "C"],
+            owner=["PA", "PB", "PB", "PC"])
+    net.add("sources", "field", junction="a", mass_flow_max_kg_s=12.0, cost_per_kg=0.1,
+            owner="PA", country="A")
+    net.add("sinks", "home", junction="a", mass_flow_kg_s=4.0, value_per_kg=0.15, owner="PA",
+            country="A")
+    net.add("sinks", "market", junction="c", mass_flow_kg_s=10.0, value_per_kg=0.3,
+            owner="PC", country="C")
+    net.add("pipes", ["ab", "bb", "bc"], from_junction=["a", "b1", "b2"],
+            to_junction=["b1", "b2", "c"], length_km=[10.0, 100.0, 10.0], diameter_mm=500.0,
+            mass_flow_max_kg_s=[100.0, 10.0, 100.0], mass_flow_min_kg_s=-100.0,
+            owner=["PA", "PB", "PC"], country=["A", "B", "C"])
+    if jv:
+        net.add("ownership", ["j1", "j2"], component="pipes", element="bb",
+                party=["PB", "PA"], share=0.5)
+    return net
+
+
+def test_chain_by_hand() -> None:
+    """By hand (USD per second; x 31.536e6 s per year):
+
+    * v(A) = 4 kg/s x (0.15 - 0.10) = 0.2 (home only: the market is behind B and C);
+      v(B) = v(C) = v(B, C) = 0 (no gas); v(A, B) = v(A, C) = 0.2 (still no route);
+    * v(A, B, C) = 10 x (0.30 - 0.10) to C + 2 x (0.15 - 0.10) at home = 2.1 (the pipe
+      b1-b2 carries 10 kg/s, the field's other 2 kg/s serve A's home).
+
+    v = 0.2 u_A + 1.9 u_ABC: Shapley = nucleolus = (0.2 + 1.9/3, 1.9/3, 1.9/3)
+    = (0.8333, 0.6333, 0.6333).
+    """
+    g = network_game(chain(), "country")
+    assert g.players == ["A", "B", "C"]
+    expect = np.array([0, 0.2, 0, 0.2, 0, 0.2, 0, 2.1]) * YEAR_S
+    np.testing.assert_allclose(g.values, expect, rtol=1e-9, atol=1e-3)
+    from gasunion.games.nucleolus import nucleolus
+    from gasunion.games.shapley import shapley
+
+    sh = shapley(g.game()) / YEAR_S
+    np.testing.assert_allclose(sh.loc[["A", "B", "C"]], [0.2 + 1.9 / 3, 1.9 / 3, 1.9 / 3],
+                               rtol=1e-9)
+    nu = nucleolus(g.game()) / YEAR_S
+    np.testing.assert_allclose(nu.loc[["A", "B", "C"]], sh.loc[["A", "B", "C"]], atol=1e-6)
+    assert g.standalone()["A"] == pytest.approx(0.2 * YEAR_S)
+
+
+def test_joint_venture_rules() -> None:
+    """B's pipe owned 50/50 by B and A. joint="all": A and C cannot use it without B, so
+    v(A, C) = 0.2. joint="share": A + C use A's half (5 kg/s) to C: 5 x 0.2 + 4 x 0.05 =
+    1.2. The grand coalition gets 2.1 either way; B alone has nothing."""
+    allg = network_game(chain(jv=True), "country", joint="all")
+    share = network_game(chain(jv=True), "country", joint="share")
+    assert allg.value(["A", "C"]) == pytest.approx(0.2 * YEAR_S)
+    assert share.value(["A", "C"]) == pytest.approx(1.2 * YEAR_S)
+    for g in (allg, share):
+        assert g.value(["A", "B", "C"]) == pytest.approx(2.1 * YEAR_S)
+        assert g.value(["B"]) == pytest.approx(0.0, abs=1e-3)
+    assert coalition_value(chain(jv=True), ["A", "C"], joint="share") == pytest.approx(
+        1.2 * YEAR_S)
+
+
+def test_outsiders_open_and_closed() -> None:
+    """Without C as a player, C's pipe and market are open to all: v(A, B) = 2.1 - 0 (the
+    outsiders alone make nothing); closed, A + B cannot reach the market."""
+    g = network_game(chain(), "country", members=["A", "B"])
+    assert g.value(["A", "B"]) == pytest.approx(2.1 * YEAR_S)
+    c = network_game(chain(), "country", members=["A", "B"], others="closed")
+    assert c.value(["A", "B"]) == pytest.approx(0.2 * YEAR_S)
+
+
+def test_party_players_and_parallel_agree() -> None:
+    net = chain(jv=True)
+    g = network_game(net, "party", joint="share")
+    assert g.players == ["PA", "PB", "PC"]
+    p = network_game(net, "party", joint="share", workers=2)
+    np.testing.assert_allclose(p.values, g.values, rtol=1e-9, atol=1e-3)
+    calls: list[tuple[int, int]] = []
+    network_game(net, "party", decompose=False, progress=lambda d, t: calls.append((d, t)))
+    assert calls and calls[-1][0] == calls[-1][1]
+
+
+def test_bad_options() -> None:
+    with pytest.raises(ValueError, match="joint"):
+        network_game(chain(), joint="half")
+    with pytest.raises(ValueError, match="others"):
+        network_game(chain(), others="sometimes")
+
+
+def test_central_asia_union_game() -> None:
+    """The dataset's union game: RU alone cannot reach Uzbekistan (v = 0 under joint="all"),
+    the grand coalition is worth more than the members alone, and the fair fees are per
+    transit country."""
+    from gasunion.games._network_ca import central_asia_game, union_table
+
+    g = central_asia_game("2023")
+    assert g.players == ["RU", "KZ", "UZ"]
+    assert g.value(["RU"]) == pytest.approx(0.0, abs=1e-6)
+    assert g.values[-1] > g.standalone().sum()
+    t = union_table(g)
+    assert t["shapley"].sum() == pytest.approx(g.values[-1])
+    assert t["fair_fee_usd_kcm"].notna().sum() >= 1
