@@ -4,12 +4,14 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 from typer.testing import CliRunner
 
+import gasunion as gu
 from gasunion.cli import app
 
 runner = CliRunner()
@@ -41,11 +43,7 @@ def test_json_and_out(tmp_path: Path) -> None:
     assert {"standalone", "shapley", "shapley_gain", "nucleolus"} <= set(s.columns)
 
 
-def test_network_file(tmp_path: Path) -> None:
-    from tests.games.test_network_game import chain
-
-    import gasunion as gu
-
+def test_network_file(chain: Callable[..., gu.Network], tmp_path: Path) -> None:
     path = tmp_path / "chain.json"
     gu.write(chain(), path)
     r = run(str(path), "--json")

@@ -3,6 +3,8 @@ joint-venture rules on a toy network, the fast path against a fresh LP per coali
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 import pytest
 
@@ -12,33 +14,7 @@ from gasunion.games.network import coalition_value, network_game
 YEAR_S = 8760 * 3600.0  # values are per year: USD/s x seconds per year
 
 
-def chain(jv: bool = False) -> gu.Network:
-    """Producer A, transit B, market C.
-
-    A's field: up to 12 kg/s at 0.10 $/kg; A's home demand 4 kg/s worth 0.15 $/kg; C's
-    market 10 kg/s worth 0.30 $/kg; pipes a-b1 (A), b1-b2 (B, 10 kg/s), b2-c (C). With
-    ``jv`` B's pipe is a 50/50 venture of B and A.
-    """
-    net = gu.Network("chain")
-    net.add("junctions", ["a", "b1", "b2", "c"], country=["A", "B", "B", "C"],
-            owner=["PA", "PB", "PB", "PC"])
-    net.add("sources", "field", junction="a", mass_flow_max_kg_s=12.0, cost_per_kg=0.1,
-            owner="PA", country="A")
-    net.add("sinks", "home", junction="a", mass_flow_kg_s=4.0, value_per_kg=0.15, owner="PA",
-            country="A")
-    net.add("sinks", "market", junction="c", mass_flow_kg_s=10.0, value_per_kg=0.3,
-            owner="PC", country="C")
-    net.add("pipes", ["ab", "bb", "bc"], from_junction=["a", "b1", "b2"],
-            to_junction=["b1", "b2", "c"], length_km=[10.0, 100.0, 10.0], diameter_mm=500.0,
-            mass_flow_max_kg_s=[100.0, 10.0, 100.0], mass_flow_min_kg_s=-100.0,
-            owner=["PA", "PB", "PC"], country=["A", "B", "C"])
-    if jv:
-        net.add("ownership", ["j1", "j2"], component="pipes", element="bb",
-                party=["PB", "PA"], share=0.5)
-    return net
-
-
-def test_chain_by_hand() -> None:
+def test_chain_by_hand(chain: Callable[..., gu.Network]) -> None:
     """By hand (USD per second; x 31.536e6 s per year):
 
     * v(A) = 4 kg/s x (0.15 - 0.10) = 0.2 (home only: the market is behind B and C);
@@ -64,7 +40,7 @@ def test_chain_by_hand() -> None:
     assert g.standalone()["A"] == pytest.approx(0.2 * YEAR_S)
 
 
-def test_joint_venture_rules() -> None:
+def test_joint_venture_rules(chain: Callable[..., gu.Network]) -> None:
     """B's pipe owned 50/50 by B and A. joint="all": A and C cannot use it without B, so
     v(A, C) = 0.2. joint="share": A + C use A's half (5 kg/s) to C: 5 x 0.2 + 4 x 0.05 =
     1.2. The grand coalition gets 2.1 either way; B alone has nothing."""
@@ -79,7 +55,7 @@ def test_joint_venture_rules() -> None:
         1.2 * YEAR_S)
 
 
-def test_outsiders_open_and_closed() -> None:
+def test_outsiders_open_and_closed(chain: Callable[..., gu.Network]) -> None:
     """Without C as a player, C's pipe and market are open to all: v(A, B) = 2.1 - 0 (the
     outsiders alone make nothing); closed, A + B cannot reach the market."""
     g = network_game(chain(), "country", members=["A", "B"])
@@ -88,7 +64,7 @@ def test_outsiders_open_and_closed() -> None:
     assert c.value(["A", "B"]) == pytest.approx(0.2 * YEAR_S)
 
 
-def test_party_players_and_parallel_agree() -> None:
+def test_party_players_and_parallel_agree(chain: Callable[..., gu.Network]) -> None:
     net = chain(jv=True)
     g = network_game(net, "party", joint="share")
     assert g.players == ["PA", "PB", "PC"]
@@ -99,7 +75,7 @@ def test_party_players_and_parallel_agree() -> None:
     assert calls and calls[-1][0] == calls[-1][1]
 
 
-def test_bad_options() -> None:
+def test_bad_options(chain: Callable[..., gu.Network]) -> None:
     with pytest.raises(ValueError, match="joint"):
         network_game(chain(), joint="half")
     with pytest.raises(ValueError, match="others"):

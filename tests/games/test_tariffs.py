@@ -3,10 +3,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 import pandas as pd
 import pytest
 
+import gasunion as gu
 from gasunion.games.tariffs import cwd, fair_transit_fee, network_points, postage_stamp
 
 D = pd.DataFrame([[1200, 900, 500], [800, 300, 400], [700, 600, 200]],
@@ -45,12 +48,10 @@ def test_postage_stamp_and_infeasible_pairs() -> None:
     assert (t["price"] * t["capacity"]).sum() == pytest.approx(R)
 
 
-def test_fair_fee_and_network_points() -> None:
+def test_fair_fee_and_network_points(chain: Callable[..., gu.Network]) -> None:
     fee = fair_transit_fee(pd.Series({"KZ": 100.0, "RU": 5.0}), pd.Series({"KZ": 25.0,
                                                                           "RU": 0.2}))
     assert fee["KZ"] == pytest.approx(4.0) and np.isnan(fee["RU"])
-    from tests.games.test_network_game import chain
-
     d, ent, ext = network_points(chain(), "B")
     assert len(ent) == 1 and len(ext) == 1
     assert d.iloc[0, 0] == pytest.approx(100.0, rel=1e-6)
