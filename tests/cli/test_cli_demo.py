@@ -118,3 +118,11 @@ def test_unknown_scenario_exit_2(args: list[str]) -> None:
     r = run("demo", *args, "--json")
     assert r.exit_code == 2
     assert json.loads(r.stdout)["error"]["kind"] == "bad_option"
+
+
+def test_demo_lists_every_dataset_scenario() -> None:
+    """The CLI keeps its own list (the help needs no pandas); it must be the dataset's."""
+    from gasunion.cli.demo import DEMO_SCENARIOS
+    from gasunion.datasets.central_asia import SCENARIOS
+
+    assert tuple(DEMO_SCENARIOS) == tuple(SCENARIOS)

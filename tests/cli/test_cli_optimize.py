@@ -125,3 +125,30 @@ def test_infeasible_is_exit_1_with_a_diagnosis(tmp_path: Path) -> None:
                for r in rows)
     named = {(r["component"], r["element"]) for r in rows}
     assert {("sources", "s"), ("sinks", "d")} <= named
+
+
+def test_expansion_candidates_from_csv(tmp_path: Path) -> None:
+    """Demand 30 kg/s at B over a 20 kg/s pipe; candidates: a 15 kg/s loop for 10 and a
+    50 kg/s loop for 25. The cheapest set that serves all demand is the 15 kg/s loop
+    (20 + 15 >= 30): construction cost 10."""
+    import gasunion as gu
+
+    net = gu.Network("expand")
+    net.add("junctions", ["A", "B"])
+    net.add("sources", "s", junction="A", mass_flow_max_kg_s=100.0)
+    net.add("sinks", "d", junction="B", mass_flow_kg_s=30.0)
+    net.add("pipes", "AB", from_junction="A", to_junction="B", length_km=10.0,
+            diameter_mm=500.0, mass_flow_max_kg_s=20.0, mass_flow_min_kg_s=-20.0)
+    gu.write(net, tmp_path / "net.json")
+    (tmp_path / "cand.csv").write_text(
+        "id,kind,from_junction,to_junction,diameter_mm,length_km,mass_flow_max_kg_s,"
+        "mass_flow_min_kg_s,construction_cost\n"
+        "loop15,pipe,A,B,300,10,15,-15,10\n"
+        "loop50,pipe,A,B,600,10,50,-50,25\n")
+    doc = _json("expansion", str(tmp_path / "net.json"), "--formulation", "linear",
+                "--candidates", str(tmp_path / "cand.csv"))
+    assert doc["built"] == ["loop15"]
+    assert doc["construction_cost"] == pytest.approx(10.0)
+    r = run("optimize", "expansion", str(tmp_path / "net.json"), "--json")
+    assert r.exit_code == 2 and json.loads(r.stdout)["error"]["hint"].startswith(
+        "on the command line: --candidates")

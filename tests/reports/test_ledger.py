@@ -239,3 +239,19 @@ def test_outlines_shipped() -> None:
     assert {"RU", "KZ", "UZ", "TM", "KG", "TJ", "CN", "AF", "IR", "AZ"} <= region
     world = country_outlines()
     assert len(world) > 150 and all(len(o.rings) for o in world)
+
+
+def test_owners_are_the_assets_next_to_the_border() -> None:
+    """At Khorgos the gas crosses on a connector owned by PipeChina; the Kazakh side is the
+    Kazakh section of Central Asia-China arriving at the border, a 50/50 venture of QazaqGaz
+    and Trans-Asia Gas Pipeline (the dataset's ownership.csv, sourced there): the ledger must
+    name that venture, not the connector's owner, on the Kazakh side."""
+    import gasunion as gu
+    from gasunion.datasets.central_asia import central_asia
+    from gasunion.reports import border_ledger
+
+    net = central_asia("2023")
+    led = border_ledger(net, gu.simulate(net))
+    k = led[(led["from_country"] == "KZ") & (led["to_country"] == "CN")].iloc[0]
+    shares = {o["party"]: o["share"] for o in k["owners"] if o["side"] == "from"}
+    assert shares == pytest.approx({"QAZAQGAZ": 0.5, "TRANS_ASIA": 0.5})

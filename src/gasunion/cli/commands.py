@@ -49,8 +49,10 @@ def load(ui: Ui, path: Path, scenario: Path | None = None) -> Network:
             raise CliError("invalid_network", f"{path}: {exc}") from None
 
 
-def check_nomination(net: Network, path: Path, scenario: Path | None) -> None:
-    """A GasLib network read without a scenario has no demands: nothing to simulate."""
+def check_nomination(net: Network, path: Path, scenario: Path | None,
+                     command: str = "simulate") -> None:
+    """A GasLib network read without a scenario has no demands: nothing to simulate (the hint
+    shows ``gasunion <command> ...``)."""
     if net.meta.get("format") != "GasLib XML" or scenario is not None:
         return
     flows = [net[c]["mass_flow_kg_s"].to_numpy(float) for c in ("sources", "sinks", "storages")
@@ -58,7 +60,7 @@ def check_nomination(net: Network, path: Path, scenario: Path | None) -> None:
     if any(math.isfinite(v) for f in flows for v in f):
         return
     guess = path.with_suffix(".scn")
-    hint = (f"e.g. gasunion simulate {path} --scenario {guess}" if guess.exists() else
+    hint = (f"e.g. gasunion {command} {path} --scenario {guess}" if guess.exists() else
             "GasLib ships one or more .scn files per network")
     raise CliError("setup", f"{path.name} has no nomination (GasLib .net files carry no supplies or "
                    "demands): pass --scenario FILE.scn", hint=hint)

@@ -24,7 +24,9 @@ if TYPE_CHECKING:
 
 #: the scenarios of the embedded dataset (gasunion.datasets.SCENARIOS; listed here so that
 #: the help needs no pandas)
-DEMO_SCENARIOS = ("2023", "union", "winter-peak", "line-d")
+DEMO_SCENARIOS = ("2023", "2024", "2025", "2026", "2027", "2028", "2029", "2030", "union",
+                  "ramp-2030", "winter-peak", "line-d")
+#: (a test checks that this list equals gasunion.datasets.central_asia.SCENARIOS)
 SOURCES_DOC = "docs/datasets/central-asia.md"
 
 
@@ -38,8 +40,9 @@ SOURCES_DOC = "docs/datasets/central-asia.md"
                  "(bar(a)), solver details and violated bounds."))
 def demo_cmd(
     scenario: Annotated[str, typer.Option(
-        metavar="NAME", help="Scenario of the embedded Central Asia dataset: 2023 (reported "
-        "flows), union (11 bcm/y Russia -> Uzbekistan), winter-peak, line-d.")] = "2023",
+        metavar="NAME", help="Scenario of the embedded Central Asia dataset: 2023, 2024, "
+        "2025 (reported flows), 2026 ... 2030 (the announced ramp; union = 2026, ramp-2030 = "
+        "2030), winter-peak, line-d.")] = "2023",
     compare: Annotated[str | None, typer.Option(
         metavar="NAME", help="A second scenario: the ledger shows the change against it.")] = None,
     out: Annotated[Path | None, typer.Option(

@@ -92,7 +92,7 @@ def _load(ui: Ui, network: Path | None, scenario: str | None, problem: str
         raise CliError("bad_input", f"--scenario {scenario}: no such file (give the GasLib "
                        "nomination .scn for a GasLib network)")
     net = load(ui, network, scn)
-    check_nomination(net, network, scn)
+    check_nomination(net, network, scn, f"optimize {problem}")
     return net, {}
 
 
@@ -202,7 +202,8 @@ def _print(ui: Ui, net: Network, res: OptimizationResult, ids: bool) -> None:
                       for k in ("build_time_s", "solve_time_s") if s.get(k) is not None)
     ui.line(f"{res.problem} ({res.formulation}) on {net.name or 'the network'}: {res.status}")
     ui.line(f"objective {num(res.objective, '.6g')} {unit}".rstrip()
-            + (f"; gap {num(100 * s['gap'], '.3g')} %" if s.get("gap") is not None else "")
+            + (f"; gap to the relaxation {num(100 * max(s['gap'], 0.0), '.3g')} %"
+               if s.get("gap") is not None else "")
             + (f"; {times}" if times else ""))
     if s.get("objective_meaning"):
         ui.line(f"objective: {s['objective_meaning']}")
@@ -264,11 +265,30 @@ def operate_cmd(network: NetworkOpt = None, scenario: ScenarioStr = None,
       "Network expansion: the cheapest set of candidates (pipes, compressors, reverse-flow "
       "upgrades) that meets the demand or transit target (MILP with HiGHS).")
 def expansion_cmd(network: NetworkOpt = None, scenario: ScenarioStr = None,
+                  candidates: Annotated[Path | None, typer.Option(
+                      metavar="FILE.csv", help="Candidate table: one row per candidate, "
+                      "columns kind (pipe|compressor|reverse), from_junction, to_junction, "
+                      "diameter_mm, length_km, mass_flow_max_kg_s, mass_flow_min_kg_s, element "
+                      "(for reverse), construction_cost (docs/optimize/expansion.md). matgas "
+                      "files bring their own (ne_pipe, ne_compressor).")] = None,
                   formulation: FormulationOpt = None, objective: ObjectiveOpt = None,
                   friction: FrictionOpt = None, z: ZOpt = None, out: OutOpt = None,
                   as_json: JsonFlag = False, ids: IdsFlag = False) -> None:
     ui = Ui("optimize expansion", as_json=as_json, ids=ids)
-    run(ui, "expansion", network, scenario, formulation, friction, z, out, objective=objective)
+    table = None
+    with ui.guard():
+        if candidates is not None:
+            import pandas as pd
+
+            try:
+                table = pd.read_csv(candidates, skipinitialspace=True)
+            except (OSError, ValueError) as exc:
+                raise CliError("bad_input", f"{candidates}: cannot read the candidate table: "
+                               f"{exc}") from None
+            if "id" in table.columns:
+                table = table.set_index("id")
+    run(ui, "expansion", network, scenario, formulation, friction, z, out, objective=objective,
+        candidates=table)
 
 
 @_cmd("shed", "Load shedding by priority after an outage.",

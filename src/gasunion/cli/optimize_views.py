@@ -214,8 +214,9 @@ def security_views(net: Network, res: OptimizationResult, ids: bool) -> list[Tab
 #: problem -> [(table, title, columns, sort column or None, filter: keep rows where > 0)]
 GENERIC: dict[str, list[tuple[str, str, list[str], str | None, str | None]]] = {
     "ogf": [
-        ("compressors", "Compressors", ["mass_flow_kg_s", "ratio", "power_mw", "p_from_bar",
-                                        "p_to_bar"], None, None),
+        ("compressors", "Compressors, largest power first", ["mass_flow_kg_s", "ratio",
+                                                             "power_mw", "p_from_bar",
+                                                             "p_to_bar"], "power_mw", None),
         ("junctions", "Pressures, bar, and node prices", ["p_bar", "price_per_kg"], None, None),
         ("sources", "Supplies, kg/s", ["mass_flow_kg_s"], None, None),
         ("sinks", "Deliveries, kg/s", ["mass_flow_kg_s"], None, "mass_flow_kg_s"),
@@ -260,7 +261,7 @@ def generic_views(net: Network, res: OptimizationResult, ids: bool) -> list[Tabl
         comp = name if name in COMPONENTS else None
         for i, r in df.head(ROWS).iterrows():
             label = name_of(net, comp, i, ids) if comp and _unique(net, comp) else str(i)
-            cells = [_cell(0.0 if isinstance(v, float) and abs(v) < 1e-9 else v)
+            cells = [_cell(0.0 if isinstance(v, float) and abs(v) < 1e-6 else v)  # round-off
                      for v in r[cols].tolist()]
             t.add_row(*([_short(label, 28)] if labelled else []), *cells)
         out.append(t)

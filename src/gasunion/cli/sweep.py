@@ -128,7 +128,7 @@ def sweep_cmd(
         ui.prepare_out(out)
         net = load(ui, network, scenario)
         ui.extra["network"] = net.name
-        check_nomination(net, network, scenario)
+        check_nomination(net, network, scenario, "sweep")
         table = read_changes(changes) if changes is not None else None
         with ExitStack() as stack:
             client = _client(scheduler, workers, stack)

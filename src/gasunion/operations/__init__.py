@@ -4,6 +4,7 @@
 """
 
 from gasunion.operations.allocation import AllocationError, allocate, imbalance
+from gasunion.operations.hydraulic import hydraulic_check as hydraulic_check
 from gasunion.operations.matching import (
     NominationError,
     match_nominations,

@@ -97,7 +97,9 @@ def candidate_table(net: Network, candidates: Any = None) -> pd.DataFrame:
     if not len(tab):
         raise OptimizationError("bad_input", "no expansion candidates: give candidates= (a "
                                 "DataFrame with columns " + ", ".join(CANDIDATE_COLUMNS)
-                                + ") or a network with matgas candidates")
+                                + ") or a network with matgas candidates",
+                                hint="on the command line: --candidates FILE.csv with those "
+                                "columns (docs/optimize/expansion.md has an example)")
     tab = tab.copy()
     tab.index = pd.Index(tab.index.astype(str), name="id")
     for c in CANDIDATE_COLUMNS + _OPTIONAL:

@@ -167,9 +167,14 @@ def _operated(space: DecisionSpace, best: Outcome) -> Network:
         digits = 8 if v.column == "ratio_set" else 6
         values[(v.component, v.id, v.column)] = round(float(x), digits)
     net = space.apply(best.config, values)
-    note = "operated by gasunion optimize operate (simulator formulation)"
-    net.meta.setdefault("assumptions", [])
-    net.meta["assumptions"] = [*net.meta["assumptions"], note]
+    changed = sorted({f"{comp} {eid}" for comp, eid, col in values if col == "p_set_bar"})
+    note = ("operated by gasunion optimize operate (simulator formulation): modes and "
+            "set-points chosen" + (f"; the pressure set-points of {', '.join(changed)} are "
+                                   "decisions now (an earlier reader assumption about their "
+                                   "value no longer holds)" if changed else ""))
+    old = [a for a in net.meta.get("assumptions", [])
+           if not any(c.split(" ", 1)[1] in a and "pressure reference" in a for c in changed)]
+    net.meta["assumptions"] = [*old, note]
     return net
 
 

@@ -102,17 +102,48 @@ def _bound_capacities(br: pd.DataFrame) -> pd.DataFrame:
     return total.mask(unknown)
 
 
-def _owners(net: Network, rows: pd.DataFrame, members: pd.DataFrame) -> pd.DataFrame:
+def _owners(net: Network, rows: pd.DataFrame, members: pd.DataFrame,
+            allbr: pd.DataFrame | None = None) -> pd.DataFrame:
     """Owners on each side of every ledger row: row, side, party, share (shares of a side sum
     to 1).
 
-    Each branch of the row stands for its own side (the side of its ``country``, else of its
-    from-junction's country) and the junction at its other end for the other side; each
-    branch weighs its flow (equal weights where the row carries none). An element's owners
-    come from :meth:`~gasunion.network.Network.ownership_shares` (joint ventures).
+    A side (country X) is represented by the assets in X next to the border: the branches
+    with both ends in X that meet a crossing branch's end junction in X, weighted by their
+    flow (equal weights where none flows). Where no such branch exists (e.g. the border
+    junction only feeds a sink), the crossing branch stands for the side of its ``country``
+    (else of its from-junction's country) and the junction at its other end for the other
+    side, weighted by the crossing branch's flow. Owners come from
+    :meth:`~gasunion.network.Network.ownership_shares` (joint ventures with their shares).
     """
     jc = net.junctions["country"].fillna("").astype(str)
     m = members.join(rows[["from_country", "to_country"]], on="row")
+    # --- the assets next to the border, per side
+    sides = []
+    for side, col in (("from", "from_country"), ("to", "to_country")):
+        ctry = m[col].astype(str).to_numpy()
+        junc = np.where(m["fc"].to_numpy() == ctry, m["from_junction"].to_numpy(),
+                        np.where(m["tc"].to_numpy() == ctry, m["to_junction"].to_numpy(), ""))
+        sides.append(pd.DataFrame({"row": m["row"].to_numpy(), "side": side,
+                                   "junction": junc, "country": ctry}))
+    bj = pd.concat(sides, ignore_index=True)
+    bj = bj[bj["junction"] != ""].drop_duplicates()
+    if allbr is None:
+        allbr = pd.DataFrame(columns=["component", "id", "from_junction", "to_junction",
+                                      "mass_flow_kg_s"])
+    afc = allbr["from_junction"].map(jc).fillna("").astype(str).to_numpy()
+    atc = allbr["to_junction"].map(jc).fillna("").astype(str).to_numpy()
+    inner = allbr[(afc == atc) & (afc != "")]
+    adj = pd.concat([inner.assign(junction=inner["from_junction"]),
+                     inner.assign(junction=inner["to_junction"])], ignore_index=True)
+    near = bj.merge(adj[["junction", "component", "id", "mass_flow_kg_s"]], on="junction")
+    near = near.rename(columns={"id": "element"})
+    wn = near["mass_flow_kg_s"].abs().to_numpy(float)
+    wn = np.where(wn > _TOL, wn, 0.0)
+    flowing = pd.Series(wn, index=near.index).groupby(
+        [near["row"], near["side"]]).transform("sum").to_numpy() > _TOL
+    near["w"] = np.where(flowing, wn, 1.0)
+    covered = pd.MultiIndex.from_frame(near[["row", "side"]].drop_duplicates())
+    # --- fallback: the crossing branch and the junction at its far end
     own_c = m["country"].fillna("").astype(str)
     own_c = own_c.where(own_c != "", m["fc"])
     own_side = np.where(own_c == m["to_country"], "to", "from")
@@ -124,7 +155,7 @@ def _owners(net: Network, rows: pd.DataFrame, members: pd.DataFrame) -> pd.DataF
     w = np.where(w > _TOL, w, 0.0)
     has_flow = pd.Series(w, index=m.index).groupby(m["row"]).transform("sum").to_numpy() > _TOL
     w = np.where(has_flow, w, 1.0)
-    elements = pd.concat([
+    fallback = pd.concat([
         pd.DataFrame({"row": m["row"].to_numpy(), "side": own_side,
                       "component": m["component"].to_numpy(), "element": m["id"].to_numpy(),
                       "w": w}),
@@ -132,6 +163,9 @@ def _owners(net: Network, rows: pd.DataFrame, members: pd.DataFrame) -> pd.DataF
                       "side": np.where(own_side == "from", "to", "from")[end_ok],
                       "component": "junctions", "element": end[end_ok], "w": w[end_ok]}),
     ], ignore_index=True)
+    fallback = fallback[~pd.MultiIndex.from_frame(fallback[["row", "side"]]).isin(covered)]
+    elements = pd.concat([near[["row", "side", "component", "element", "w"]], fallback],
+                         ignore_index=True)
     shares = net.ownership_shares()
     o = elements.merge(shares, on=["component", "element"])
     o["w"] = o["w"] * o["share"]
@@ -229,7 +263,7 @@ def border_ledger(net: Network, res: Any) -> pd.DataFrame:
     members = br.reset_index(drop=True).merge(
         rows.reset_index()[["index", "border_point", "direction"]].rename(
             columns={"index": "row", "border_point": "point"}), on=key)
-    o = _owners(net, rows, members)
+    o = _owners(net, rows, members, branch_flows(net, res))
     rows["owners_from"] = _owner_text(o, "from", rows.index).to_numpy()
     rows["owners_to"] = _owner_text(o, "to", rows.index).to_numpy()
     recs = pd.Series(o[["side", "party", "share"]].to_dict(orient="records"), index=o["row"])
