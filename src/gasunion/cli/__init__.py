@@ -17,6 +17,7 @@ import gasunion.cli.game
 import gasunion.cli.game_network
 import gasunion.cli.match
 import gasunion.cli.optimize
+import gasunion.cli.serve
 import gasunion.cli.sweep  # noqa: F401  (the modules register their commands on the app)
 from gasunion.cli._core import EXIT_BAD_INPUT, EXIT_FAILED, EXIT_OK, app
 

@@ -1,0 +1,152 @@
+"""``gasunion serve`` (the coordination service) and ``gasunion admin ...`` (parties, tokens,
+the audit check) — see ``docs/service.md``."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
+
+from gasunion.cli._core import CliError, Command, Group, JsonFlag, Ui, app
+
+DbOpt = Annotated[str | None, typer.Option(
+    "--db", metavar="URL", help="Database: sqlite:///FILE (default sqlite:///gasunion-service.db "
+    "or $GASUNION_DB) or postgresql+psycopg://user:password@host/db.")]
+
+admin_app = typer.Typer(name="admin", cls=Group, no_args_is_help=True,
+                        help="Administer the coordination service's database: parties, API "
+                        "tokens, the audit chain.")
+app.add_typer(admin_app, name="admin")
+
+
+def _engine(db: str | None) -> Engine:
+    try:
+        from gasunion.service.admin import open_db
+    except ModuleNotFoundError as exc:
+        raise CliError("missing_dependency", f"the service needs its extra: pip install "
+                       f"'gasunion[service]' ({exc})") from None
+    from gasunion.service.db import resolve_url
+
+    return open_db(resolve_url(db))
+
+
+def _problem(exc: Exception) -> CliError:
+    from gasunion.service.problems import Problem
+
+    if isinstance(exc, Problem):
+        return CliError("bad_input", exc.detail)
+    raise exc
+
+
+@app.command("serve", cls=Command, short_help="Run the multi-party coordination service.")
+def serve_cmd(
+    db: DbOpt = None,
+    host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="TCP port.")] = 8000,
+    demo: Annotated[bool, typer.Option("--demo", help=(
+        "Load the Central Asia parties and border points and print each party's new API "
+        "token (shown once)."))] = False,
+    as_json: JsonFlag = False,
+) -> None:
+    """Run the HTTP API (OpenAPI at /openapi.json, docs at /docs) on a SQLite file (created
+    and migrated on first start) or PostgreSQL."""
+    ui = Ui("serve", as_json=as_json)
+    with ui.guard():
+        engine = _engine(db)
+        from gasunion.service.app import create_app
+        from gasunion.service.db import resolve_url
+
+        url = resolve_url(db)
+        if demo:
+            from gasunion.service.admin import load_demo
+
+            tokens = load_demo(engine)
+            if as_json:
+                ui.emit_ok(db=url, url=f"http://{host}:{port}", tokens=tokens)
+            else:
+                ui.line("API tokens (shown once; keep them):")
+                for party, token in tokens.items():
+                    ui.line(f"  {party:<14} {token}")
+        engine.dispose()
+        import uvicorn
+
+        ui.message(f"serving {url} on http://{host}:{port} (docs at /docs)")
+        uvicorn.run(create_app(url, migrate_db=False), host=host, port=port)
+
+
+@admin_app.command("create-party", cls=Command)
+def create_party_cmd(
+    party_id: Annotated[str, typer.Argument(metavar="ID", help="The party's id.")],
+    name: Annotated[str, typer.Option(help="Readable name (default: the id).")] = "",
+    role: Annotated[str, typer.Option(metavar="tso|shipper|admin", help="Role.")] = "shipper",
+    country: Annotated[str, typer.Option(help="Country code.")] = "XX",
+    db: DbOpt = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Create a party (exit 2 if the id exists or the role is unknown)."""
+    ui = Ui("admin create-party", as_json=as_json)
+    with ui.guard():
+        from gasunion.service.admin import create_party
+
+        if role not in ("tso", "shipper", "admin"):
+            raise CliError("bad_option", f"--role {role}: choose tso, shipper or admin")
+        engine = _engine(db)
+        try:
+            row = create_party(engine, party_id, name or party_id, role, country)
+        except Exception as exc:
+            raise _problem(exc) from None
+        finally:
+            engine.dispose()
+        if as_json:
+            ui.emit_ok(party=row)
+        else:
+            ui.line(f"created party {party_id} ({role})")
+
+
+@admin_app.command("create-token", cls=Command)
+def create_token_cmd(
+    party_id: Annotated[str, typer.Argument(metavar="PARTY", help="The party's id.")],
+    db: DbOpt = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Create an API token for PARTY and print it (shown once; only its hash is stored)."""
+    ui = Ui("admin create-token", as_json=as_json)
+    with ui.guard():
+        from gasunion.service.admin import create_token
+
+        engine = _engine(db)
+        try:
+            token = create_token(engine, party_id)
+        except Exception as exc:
+            raise _problem(exc) from None
+        finally:
+            engine.dispose()
+        if as_json:
+            ui.emit_ok(party_id=party_id, token=token)
+        else:
+            ui.line(token)
+
+
+@admin_app.command("verify-audit", cls=Command)
+def verify_audit_cmd(db: DbOpt = None, as_json: JsonFlag = False) -> None:
+    """Recompute the audit log's hash chain: exit 0 if it verifies, 1 with the first broken
+    row if not."""
+    ui = Ui("admin verify-audit", as_json=as_json)
+    with ui.guard():
+        from gasunion.service.admin import verify_audit
+
+        engine = _engine(db)
+        try:
+            v = verify_audit(engine)
+        finally:
+            engine.dispose()
+        if not v.ok:
+            raise CliError("audit_broken", f"the audit chain is broken at row {v.broken_seq}: "
+                           f"{v.reason} ({v.rows} rows checked)", diagnosis=[v.as_dict()])
+        if as_json:
+            ui.emit_ok(audit=v.as_dict())
+        else:
+            ui.line(f"the audit chain verifies ({v.rows} rows)")
