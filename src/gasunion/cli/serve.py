@@ -48,7 +48,10 @@ def serve_cmd(
     port: Annotated[int, typer.Option(help="TCP port.")] = 8000,
     demo: Annotated[bool, typer.Option("--demo", help=(
         "Load the Central Asia parties and border points and print each party's new API "
-        "token (shown once)."))] = False,
+        "token (shown once); the Central Asia network serves the hydraulic check."))] = False,
+    network: Annotated[str | None, typer.Option("--network", metavar="FILE", help=(
+        "The union's network (any format gasunion.io.read reads) for the hydraulic check "
+        "of a gas day (POST /gas-days/{day}/hydraulic-check)."))] = None,
     as_json: JsonFlag = False,
 ) -> None:
     """Run the HTTP API (OpenAPI at /openapi.json, docs at /docs) on a SQLite file (created
@@ -60,6 +63,15 @@ def serve_cmd(
         from gasunion.service.db import resolve_url
 
         url = resolve_url(db)
+        net = None
+        if network is not None:
+            from gasunion.io import read
+
+            net = read(network)  # a bad file: exit 2 naming it (ui.guard)
+        elif demo:
+            from gasunion.datasets.central_asia import central_asia
+
+            net = central_asia()
         if demo:
             from gasunion.service.admin import load_demo
 
@@ -74,7 +86,7 @@ def serve_cmd(
         import uvicorn
 
         ui.message(f"serving {url} on http://{host}:{port} (docs at /docs)")
-        uvicorn.run(create_app(url, migrate_db=False), host=host, port=port)
+        uvicorn.run(create_app(url, migrate_db=False, network=net), host=host, port=port)
 
 
 @admin_app.command("create-party", cls=Command)

@@ -6,20 +6,24 @@ and confirmations in :mod:`gasunion.service.nominations`.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
-from fastapi import FastAPI, Path, Query
+from fastapi import APIRouter, FastAPI, Path, Query
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select
 from sqlalchemy.orm import sessionmaker
 
-from gasunion.service import audit, core, problems
+from gasunion.service import audit, core, hydraulic, problems
 from gasunion.service.db import make_engine, migrate
 from gasunion.service.deps import AdminDep, CallerDep, IdemKey, SessionDep, respond
 from gasunion.service.nominations import Deadlines
+from gasunion.service.nominations import match as plain_match
 from gasunion.service.nominations import router as nominations_router
 from gasunion.service.tables import audit_log, interconnection_points
+
+if TYPE_CHECKING:
+    from gasunion.network import Network
 
 ID_PATTERN = r"^[A-Za-z0-9_.\-]+$"
 Id = Annotated[str, Field(min_length=1, max_length=64, pattern=ID_PATTERN)]
@@ -75,9 +79,10 @@ class AuditRow(BaseModel):
 
 
 def create_app(db_url: str, *, deadline: Deadlines | None = None,
-               migrate_db: bool = True) -> FastAPI:
+               migrate_db: bool = True, network: Network | None = None) -> FastAPI:
     """The service on ``db_url`` (SQLite file or ``postgresql+psycopg://...``), its schema
-    migrated first. ``deadline``: the nomination/renomination deadlines (and the clock)."""
+    migrated first. ``deadline``: the nomination/renomination deadlines (and the clock).
+    ``network``: the union's network for the hydraulic check of a gas day (none: 409)."""
     engine = make_engine(db_url)
     if migrate_db:
         migrate(db_url, engine)
@@ -89,6 +94,7 @@ def create_app(db_url: str, *, deadline: Deadlines | None = None,
     app.state.sessions = sessionmaker(engine, expire_on_commit=False,
                                       info={"deadlines": app.state.deadlines})
     problems.install(app)
+    hydraulic.install(app, network)
 
     @app.get("/health", tags=["service"])
     def health() -> dict[str, str]:
@@ -149,5 +155,8 @@ def create_app(db_url: str, *, deadline: Deadlines | None = None,
                                .order_by(audit_log.c.seq).limit(limit))
         return [audit.row_dict(r) for r in rows]
 
-    app.include_router(nominations_router)
+    # the matching route is the hydraulic module's (it adds ?check=true to the plain one)
+    app.include_router(APIRouter(routes=[r for r in nominations_router.routes
+                                         if getattr(r, "endpoint", None) is not plain_match]))
+    app.include_router(hydraulic.router)
     return app
