@@ -4,14 +4,16 @@ $GASUNION_TEST_PG_URL is set)."""
 from __future__ import annotations
 
 import itertools
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import create_engine, text
 
 from gasunion.service.audit import verify
 from gasunion.service.db import resolve_url
+from gasunion.service.nominations import Deadlines
 
 GAS_DAY = "2030-01-10"
 Union = Any  # the ``union`` fixture of conftest.py
@@ -152,6 +154,73 @@ def test_deadlines(union: Union) -> None:
     union.clock.now = datetime(2030, 1, 11, 2, 0, tzinfo=UTC)
     late = c.put(path, json={"quantity_kwh": 7e6}, headers=union.h("S1", **{"If-Match": '"2"'}))
     assert late.status_code == 409 and "2030-01-11T02:00:00Z" in late.json()["detail"]
+
+
+def test_gas_day_in_another_time_zone(union: Union) -> None:
+    """A 06:00-06:00 Asia/Almaty gas day: the deadlines follow its start (UTC+5 in tzdata
+    2024b and later, UTC+6 before: D-1 09:00 or 08:00 UTC instead of D-1 13:00 UTC)."""
+    almaty = ZoneInfo("Asia/Almaty")
+    d = Deadlines(start_hour=6, time_zone="Asia/Almaty", clock=union.clock)
+    start = datetime(2030, 1, 10, 6, tzinfo=almaty)
+    assert d.gas_day_start(date(2030, 1, 10)) == start
+    assert d.nomination_deadline(date(2030, 1, 10)) == start - timedelta(hours=16)
+    assert d.renomination_deadline(date(2030, 1, 10)) == start + timedelta(hours=21)
+    assert d.nomination_deadline(date(2030, 1, 10)).utcoffset() == timedelta(0)
+    # the default is unchanged: 05:00-05:00 UTC
+    assert Deadlines().nomination_deadline(date(2030, 1, 10)) == datetime(2030, 1, 9, 13,
+                                                                        tzinfo=UTC)
+    with pytest.raises(ValueError):
+        Deadlines(start_hour=24)
+    # through the API: the app's sessions carry the deadlines
+    union.client.app.state.sessions.kw["info"]["deadlines"] = d  # type: ignore[attr-defined]
+    union.clock.now = datetime(2030, 1, 9, 7, 59, tzinfo=UTC)
+    assert union.nominate("S1", **PAIR_A, quantity_kwh=1e6).status_code == 201
+    union.clock.now = datetime(2030, 1, 9, 10, 0, tzinfo=UTC)  # before 13:00 UTC, too late here
+    r = union.nominate("S2", **PAIR_B, quantity_kwh=1e6)
+    assert r.status_code == 409, r.text
+    when = (start - timedelta(hours=16)).astimezone(UTC).isoformat().replace("+00:00", "Z")
+    assert when in r.json()["detail"]
+
+
+def test_volume_nominations(union: Union) -> None:
+    """quantity_kwh or volume_m3 with gcv_kwh_m3 (and the GCV's reference conditions):
+    quantity_kwh = volume_m3 x gcv_kwh_m3, both stored and echoed; exactly one of the two."""
+    c = union.client
+    vol = {"volume_m3": 1.2e6, "gcv_kwh_m3": 11.2, "reference": "20/25 C"}
+    r = union.nominate("S1", **PAIR_A, **vol)
+    assert r.status_code == 201, r.text
+    nom = r.json()
+    assert nom["quantity_kwh"] == pytest.approx(1.2e6 * 11.2)
+    assert {k: nom[k] for k in vol} == vol
+    got = c.get(f"/nominations/{nom['id']}", headers=union.h("S1")).json()
+    assert got["quantity_kwh"] == nom["quantity_kwh"] and {k: got[k] for k in vol} == vol
+    listed = c.get("/nominations", headers=union.h("A")).json()
+    assert [n["volume_m3"] for n in listed] == [1.2e6]
+    # an energy nomination echoes no volume
+    r = union.nominate("S2", **PAIR_B, quantity_kwh=10e6)
+    assert r.status_code == 201 and r.json()["volume_m3"] is None
+    # the volume's energy is matched
+    m = c.post(f"/gas-days/{GAS_DAY}/matching", headers=union.h("A")).json()
+    assert {x["confirmed_kwh"] for x in m["confirmations"]} == {10e6}
+    # a renomination is in kWh: the volume basis goes
+    r = c.put(f"/nominations/{nom['id']}", json={"quantity_kwh": 9e6},
+              headers=union.h("S1", **{"If-Match": '"1"'}))
+    assert r.status_code == 200 and r.json()["volume_m3"] is None
+    assert c.get(f"/nominations/{nom['id']}", headers=union.h("S1")).json()["gcv_kwh_m3"] is None
+    # exactly one of quantity_kwh and volume_m3; the GCV and its reference with the volume
+    other = {**PAIR_A, "counter_shipper": "S4"}
+    for body, field in (({"quantity_kwh": 1.0, **vol}, "volume_m3"),
+                        ({}, "quantity_kwh"),
+                        ({"volume_m3": 1.0, "reference": "20/25 C"}, "gcv_kwh_m3"),
+                        ({"volume_m3": 1.0, "gcv_kwh_m3": 11.2}, "reference"),
+                        ({"quantity_kwh": 1.0, "gcv_kwh_m3": 11.2}, "gcv_kwh_m3"),
+                        ({**vol, "gcv_kwh_m3": 0}, "gcv_kwh_m3"),
+                        ({**vol, "reference": "STP"}, "reference")):
+        r = union.nominate("S1", **other, **body)
+        assert r.status_code == 422, (body, r.text)
+        assert r.headers["content-type"] == "application/problem+json"
+        assert r.json()["errors"][0]["field"] == field, (body, r.json())
+        assert field in r.json()["detail"]
 
 
 def test_matching_lesser_rule(union: Union) -> None:

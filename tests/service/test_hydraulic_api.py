@@ -49,14 +49,19 @@ def ca(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
     app.state.engine.dispose()
 
 
-def _nominate_and_match(client: TestClient, auth: dict[str, dict[str, str]], day: str,
-                        kwh: float) -> dict[str, Any]:
+def _nominate(client: TestClient, auth: dict[str, dict[str, str]], day: str,
+              kwh: float) -> None:
     for shipper, tso, ctso, cs, d in (("LUKOIL", "GAZPROM", "ICA", "QAZAQGAZ", "exit"),
                                       ("QAZAQGAZ", "ICA", "GAZPROM", "LUKOIL", "entry")):
         r = client.post("/nominations", headers=auth[shipper], json={
             "gas_day": day, "ip": IP, "tso": tso, "counter_tso": ctso, "counter_shipper": cs,
             "direction": d, "quantity_kwh": kwh})
         assert r.status_code == 201, r.text
+
+
+def _nominate_and_match(client: TestClient, auth: dict[str, dict[str, str]], day: str,
+                        kwh: float) -> dict[str, Any]:
+    _nominate(client, auth, day, kwh)
     r = client.post(f"/gas-days/{day}/matching", params={"ip": IP, "check": "true"},
                     headers=auth["ICA"])
     assert r.status_code == 200, r.text
@@ -82,7 +87,31 @@ def test_own_volume_is_feasible_and_80_mcm_d_is_flagged(ca: World) -> None:
     assert flow["confirmed_mcm_d"] == pytest.approx(-own_mcm_d, rel=1e-6)
     assert flow["simulated_mcm_d"] == pytest.approx(-own_mcm_d, rel=1e-3)
 
-    _nominate_and_match(client, auth, BIG_DAY, 80e6 * kwh_per_m3)
+    # 80 mcm/d: the check runs on the matched quantities before storing -> 409, nothing stored
+    _nominate(client, auth, BIG_DAY, 80e6 * kwh_per_m3)
+    r = client.post(f"/gas-days/{BIG_DAY}/matching", params={"ip": IP, "check": "true"},
+                    headers={**auth["ICA"], "Idempotency-Key": "big-1"})
+    assert r.status_code == 409, r.text
+    assert r.headers["content-type"] == "application/problem+json"
+    doc = r.json()
+    assert doc["type"].endswith("/hydraulically-infeasible")
+    assert IP in doc["detail"] and "CAC_08/1" in doc["detail"]
+    assert doc["hydraulic"]["feasible"] is False and doc["hydraulic"]["violations"]
+    assert client.get("/confirmations", params={"gas_day": BIG_DAY},
+                      headers=auth["ADMIN"]).json() == []
+    # force=true stores them anyway, flagged (another request: another Idempotency-Key)
+    r = client.post(f"/gas-days/{BIG_DAY}/matching",
+                    params={"ip": IP, "check": "true", "force": "true"},
+                    headers={**auth["ICA"], "Idempotency-Key": "big-2"})
+    assert r.status_code == 200, r.text
+    assert r.json()["hydraulic"]["feasible"] is False
+    stored = client.get("/confirmations", params={"gas_day": BIG_DAY}, headers=auth["ADMIN"])
+    assert {c["confirmed_kwh"] for c in stored.json()} == {80e6 * kwh_per_m3}
+    # the same key with the same request replays the stored answer
+    again = client.post(f"/gas-days/{BIG_DAY}/matching",
+                        params={"ip": IP, "check": "true", "force": "true"},
+                        headers={**auth["ICA"], "Idempotency-Key": "big-2"})
+    assert again.status_code == 200 and again.json() == r.json()
     r = client.post(f"/gas-days/{BIG_DAY}/hydraulic-check", headers=auth["GAZPROM"])
     assert r.status_code == 200, r.text
     h = r.json()
