@@ -35,8 +35,7 @@ optimize_app = typer.Typer(
 app.add_typer(optimize_app, name="optimize", short_help="Plan and optimise: transport, ogf, "
               "operate, expansion, shed, security.")
 
-#: most rows shown per table on the terminal; JSON carries whole tables up to this many rows
-SHOW_ROWS = 12
+#: JSON carries whole tables up to this many rows (the terminal views: cli/optimize_views.py)
 JSON_MAX_ROWS = 20_000
 
 NetworkOpt = Annotated[Path | None, typer.Argument(

@@ -61,8 +61,9 @@ from gasunion.network import Network
 from gasunion.network.schema import BRANCHES
 from gasunion.optimize._linear_data import LinearData, linear_data, priority_weights
 from gasunion.optimize._linear_model import HighsLP, TransportLP, build_lp
-from gasunion.optimize._security_terms import DesignDay, element_country
+from gasunion.optimize._security_terms import DesignDay
 from gasunion.optimize.result import OptimizationError
+from gasunion.reports.tracing import element_country
 
 COLUMNS = ["component", "element", "name", "area", "unserved_kg_s", "unserved_mcm_d",
            "unserved_share", "demand_kg_s", "demand_mcm_d", "outage_unserved_kg_s",

@@ -66,37 +66,6 @@ class DesignDay:
     countries: dict[str, pd.Series] = field(default_factory=dict)
 
 
-def element_country(net: Network, component: str) -> pd.Series:
-    """Country of each element of a node component: its ``country``, else its junction's."""
-    df = net[component]
-    own = df["country"].fillna("").astype(str)
-    at = df["junction"].map(net.junctions["country"]).fillna("").astype(str)
-    return own.where(own != "", at)
-
-
-def find_transfers(net: Network) -> list[tuple[str, str]]:
-    """(sink, source) pairs modelling a flow-controlled station inside one country."""
-    snk, src = net.sinks, net.sources
-    if not len(snk) or not len(src):
-        return []
-    cs, cq = element_country(net, "sinks"), element_country(net, "sources")
-    pairs, used = [], set()
-    for s, r in snk.iterrows():
-        m = r["mass_flow_kg_s"]
-        if not (r["in_service"] and math.isfinite(m) and m > 0 and math.isnan(r["p_set_bar"])):
-            continue
-        for q, t in src.iterrows():
-            if (q in used or not t["in_service"] or not math.isnan(t["p_set_bar"])
-                    or cq[q] != cs[s] or t["owner"] != r["owner"]):
-                continue
-            if math.isfinite(t["mass_flow_kg_s"]) and math.isclose(t["mass_flow_kg_s"], m,
-                                                                     rel_tol=1e-9):
-                pairs.append((str(s), str(q)))
-                used.add(q)
-                break
-    return pairs
-
-
 def capacity_table(capacities: Any) -> pd.DataFrame:
     """The ``capacities`` option as a table (index element id: mass_flow_kg_s, basis,
     direction -- ``both``, ``forward`` (from -> to only) or ``reverse``; branches only)."""

@@ -46,12 +46,12 @@ from gasunion.optimize._security_terms import (
     apply_peak,
     area_items,
     capacity_table,
-    element_country,
-    find_transfers,
     largest,
     term_sums,
 )
 from gasunion.optimize.result import OptimizationError, OptimizationResult
+from gasunion.reports.tracing import element_country
+from gasunion.reports.tracing import station_transfers as find_transfers
 
 __all__ = ["DEFAULT_FORMULATION", "FORMULATIONS", "hhi", "n_minus_1", "resolve_area", "security"]
 
