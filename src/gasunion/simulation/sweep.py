@@ -291,7 +291,10 @@ def sweep(net: Network, changes: pd.DataFrame, friction: str = "nikuradse", z: s
         size = chunk_size or max(1, math.ceil(total / (4 * n_workers)))
         chunks = [changes.iloc[i:i + size] for i in range(0, total, size)]
         token = uuid.uuid4().hex
-        net_future = client.scatter(net, broadcast=True)
+        # hash=False: a key of its own per sweep. With the default content hash two sweeps of
+        # one network on one scheduler share the key, and the first sweep's release can drop
+        # the data under the second ("lost dependencies").
+        net_future = client.scatter(net, broadcast=True, hash=False)
         futures = [client.submit(_worker_chunk, token, net_future, settings, ch, pure=False)
                    for ch in chunks]
         order = {f.key: i for i, f in enumerate(futures)}
@@ -301,6 +304,7 @@ def sweep(net: Network, changes: pd.DataFrame, friction: str = "nikuradse", z: s
             results[i] = fut.result()
             tick(len(chunks[i]))
         parts = [r for r in results if r is not None]
+        net_future.release()
         if own is not None:
             own.close()
     return _assemble(net, changes.index, parts, {"wall_time_s": time.perf_counter() - t0,
