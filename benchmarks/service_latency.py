@@ -86,23 +86,32 @@ def wait_healthy(base: str, proc: subprocess.Popen[str], path: str, timeout: flo
     raise RuntimeError(f"server not healthy at {base}{path} after {timeout:.0f} s")
 
 
-def start(cmd: list[str], base: str, health: str) -> subprocess.Popen[str]:
+def start(cmd: list[str], base: str, health: str, workers: int = 1) -> subprocess.Popen[str]:
+    """Start a server and return once it answers ``health`` and all its ``workers`` processes
+    have said "Application startup complete" (a load on a half-booted server measures the
+    boot, not the service)."""
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
                             env=_env())
+    booted = threading.Semaphore(0)
+    # drain the server's output (a full pipe would block it), counting the booted workers
+    threading.Thread(target=_drain, args=(proc, booted), daemon=True).start()
     try:
         wait_healthy(base, proc, health)
+        end = time.monotonic() + 120.0
+        for _ in range(workers):
+            if not booted.acquire(timeout=max(end - time.monotonic(), 0.0)):
+                raise RuntimeError(f"not all {workers} worker processes booted in 120 s")
     except Exception:
         proc.kill()
         raise
-    # drain the server's output so that a full pipe never blocks it
-    threading.Thread(target=_drain, args=(proc,), daemon=True).start()
     return proc
 
 
-def _drain(proc: subprocess.Popen[str]) -> None:
+def _drain(proc: subprocess.Popen[str], booted: threading.Semaphore) -> None:
     if proc.stdout is not None:
-        for _ in proc.stdout:
-            pass
+        for line in proc.stdout:
+            if "Application startup complete" in line:
+                booted.release()
 
 
 def stop(proc: subprocess.Popen[str]) -> None:
@@ -126,10 +135,16 @@ def bare_app() -> Any:
     return app
 
 
-def serve_bare(port: int) -> None:  # pragma: no cover - runs in the subprocess
+def serve_bare(port: int, workers: int) -> None:  # pragma: no cover - runs in the subprocess
     import uvicorn
 
-    uvicorn.run(bare_app(), host="127.0.0.1", port=port, log_level="warning", access_log=False)
+    if workers == 1:
+        uvicorn.run(bare_app(), host="127.0.0.1", port=port, access_log=False)
+    else:  # the worker processes import this module by name (PYTHONPATH: benchmarks/)
+        sys.path.insert(0, str(HERE))
+        os.environ["PYTHONPATH"] = os.pathsep.join([str(HERE), os.environ.get("PYTHONPATH", "")])
+        uvicorn.run("service_latency:bare_app", factory=True, workers=workers,
+                    host="127.0.0.1", port=port, access_log=False)
 
 
 # --------------------------------------------------------------------------- set-up
@@ -207,7 +222,8 @@ class Mix:
 
 def open_loop(base: str, headers: dict[str, str], rate: float, seconds: float,
               make: Callable[[], tuple[str, Callable[[httpx.Client], httpx.Response]]],
-              warmup: float = 2.0, workers: int = 64) -> dict[str, Any]:
+              warmup: float = 2.0, workers: int = 64, warm_path: str = "/health"
+              ) -> dict[str, Any]:
     """Requests at t0 + i/rate for ``warmup + seconds``; statistics of those after the warm-up."""
     local = threading.local()
     clients: list[httpx.Client] = []
@@ -241,6 +257,18 @@ def open_loop(base: str, headers: dict[str, str], rate: float, seconds: float,
 
     n = round((warmup + seconds) * rate)
     pool = ThreadPoolExecutor(max_workers=workers)
+    # every thread of the generator makes its client and connection before the clock starts:
+    # an httpx.Client costs milliseconds of CPU to make (SSL context), and 64 of them made
+    # during the load delayed the first seconds' requests by up to ~1 s, which the server
+    # never saw
+    ready = threading.Barrier(workers)
+
+    def warm() -> None:
+        client().get(warm_path)
+        ready.wait(timeout=60)
+
+    for f in [pool.submit(warm) for _ in range(workers)]:
+        f.result()
     t0 = time.perf_counter() + 0.2
     late = 0.0
     for i in range(n):
@@ -298,10 +326,13 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--seconds", type=float, default=None)
     ap.add_argument("--rate", type=float, default=200.0)
     ap.add_argument("--out", type=Path, default=HERE / "results" / "service_latency.json")
+    ap.add_argument("--workers", type=int, default=2,
+                    help="server processes, for the service and the bare endpoint alike "
+                    "(gasunion serve --workers; default 2, the cores of the reference machine)")
     ap.add_argument("--bare-server", type=int, default=None, help=argparse.SUPPRESS)
     a = ap.parse_args(argv)
     if a.bare_server is not None:  # the bare FastAPI endpoint, in its own process
-        serve_bare(a.bare_server)
+        serve_bare(a.bare_server, a.workers)
         return 0
     seconds = a.seconds or (10.0 if a.quick else 60.0)
 
@@ -311,7 +342,8 @@ def main(argv: list[str] | None = None) -> int:
         port = free_port()
         base = f"http://127.0.0.1:{port}"
         srv = start([sys.executable, "-m", "gasunion.cli", "serve", "--db", db_url,
-                     "--host", "127.0.0.1", "--port", str(port)], base, "/health")
+                     "--host", "127.0.0.1", "--port", str(port), "--workers", str(a.workers)],
+                    base, "/health", a.workers)
         try:
             token = set_up(base, admin)
             mix = Mix()
@@ -322,12 +354,13 @@ def main(argv: list[str] | None = None) -> int:
 
         bport = free_port()
         bbase = f"http://127.0.0.1:{bport}"
-        bare = start([sys.executable, str(Path(__file__).resolve()), "--bare-server", str(bport)],
-                     bbase, "/ping")
+        bare = start([sys.executable, str(Path(__file__).resolve()), "--bare-server", str(bport),
+                      "--workers", str(a.workers)],
+                     bbase, "/ping", a.workers)
         try:
             print(f"bare FastAPI: {a.rate:.0f} req/s for {seconds:.0f} s ...", flush=True)
             ping = open_loop(bbase, {}, a.rate, seconds,
-                             lambda: ("ping", lambda c: c.get("/ping")))
+                             lambda: ("ping", lambda c: c.get("/ping")), warm_path="/ping")
         finally:
             stop(bare)
 
@@ -338,6 +371,7 @@ def main(argv: list[str] | None = None) -> int:
         "machine": {"python": platform.python_version(), "cpus": os.cpu_count(),
                     "platform": platform.platform()},
         "database": "sqlite (WAL, synchronous=FULL), file in a temp dir",
+        "workers": a.workers,
         "mix": {"write POST /nominations": 0.5, "read GET /nominations/{id}": 0.3,
                 "read GET /nominations?gas_day=": 0.2},
         "service": service,

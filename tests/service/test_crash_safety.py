@@ -8,6 +8,7 @@ P``); nothing here is mocked. A test that cannot start the service fails (it is 
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import os
 import signal
@@ -52,14 +53,14 @@ def _free_port() -> int:
 class Server:
     """``gasunion serve`` in a subprocess, its output kept for the failure messages."""
 
-    def __init__(self, db_url: str, log: Path) -> None:
+    def __init__(self, db_url: str, log: Path, workers: int = 1) -> None:
         self.port = _free_port()
         self.base = f"http://127.0.0.1:{self.port}"
         self.log = log
         self._fh = log.open("a")
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "gasunion.cli", "serve", "--db", db_url, "--host", "127.0.0.1",
-             "--port", str(self.port)],
+             "--port", str(self.port), "--workers", str(workers)],
             stdout=self._fh, stderr=subprocess.STDOUT, env=_env(), start_new_session=True)
         end = time.monotonic() + 60
         while time.monotonic() < end:
@@ -75,8 +76,9 @@ class Server:
         pytest.fail(f"gasunion serve not healthy after 60 s:\n{log.read_text()}")
 
     def kill(self) -> None:
-        if self.proc.poll() is None:
-            os.kill(self.proc.pid, signal.SIGKILL)
+        # the whole process group: with --workers N the worker processes too
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(self.proc.pid, signal.SIGKILL)
         self.proc.wait(30)
         self._fh.close()
 

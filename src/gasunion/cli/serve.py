@@ -52,6 +52,13 @@ def serve_cmd(
     network: Annotated[str | None, typer.Option("--network", metavar="FILE", help=(
         "The union's network (any format gasunion.io.read reads) for the hydraulic check "
         "of a gas day (POST /gas-days/{day}/hydraulic-check)."))] = None,
+    workers: Annotated[int, typer.Option(min=1, max=64, help=(
+        "Server processes (each a Python interpreter; writers queue on a lock, so several "
+        "processes are safe on one SQLite file). 2 on a 2-core machine serves about twice "
+        "the requests of 1."))] = 1,
+    access_log: Annotated[bool, typer.Option(
+        "--access-log/--no-access-log",
+        help="Log every request (uvicorn's access log; costs ~20 % of throughput).")] = False,
     as_json: JsonFlag = False,
 ) -> None:
     """Run the HTTP API (OpenAPI at /openapi.json, docs at /docs) on a SQLite file (created
@@ -85,8 +92,26 @@ def serve_cmd(
         engine.dispose()
         import uvicorn
 
-        ui.message(f"serving {url} on http://{host}:{port} (docs at /docs)")
-        uvicorn.run(create_app(url, migrate_db=False, network=net), host=host, port=port)
+        ui.message(f"serving {url} on http://{host}:{port} with {workers} worker"
+                   f"{'s' if workers > 1 else ''} (docs at /docs)")
+        if workers == 1:
+            uvicorn.run(create_app(url, migrate_db=False, network=net), host=host, port=port,
+                        access_log=access_log)
+            return
+        import os
+
+        from gasunion.service.app import ENV_DB, ENV_NETWORK
+
+        # each worker process builds its own app from these (the file was checked above)
+        os.environ[ENV_DB] = url
+        if network is not None:
+            os.environ[ENV_NETWORK] = os.path.abspath(network)
+        elif demo:
+            os.environ[ENV_NETWORK] = "demo:central_asia"
+        else:
+            os.environ.pop(ENV_NETWORK, None)
+        uvicorn.run("gasunion.service.app:app_from_env", factory=True, workers=workers,
+                    host=host, port=port, access_log=access_log)
 
 
 @admin_app.command("create-party", cls=Command)

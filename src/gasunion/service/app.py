@@ -6,6 +6,9 @@ and confirmations in :mod:`gasunion.service.nominations`.
 
 from __future__ import annotations
 
+import contextlib
+import gc
+from collections.abc import AsyncIterator
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from fastapi import APIRouter, FastAPI, Path, Query
@@ -15,8 +18,15 @@ from sqlalchemy import select
 from sqlalchemy.orm import sessionmaker
 
 from gasunion.service import audit, core, hydraulic, problems
-from gasunion.service.db import make_engine, migrate
-from gasunion.service.deps import AdminDep, CallerDep, IdemKey, SessionDep, respond
+from gasunion.service.db import make_engine, migrate, writers_lock
+from gasunion.service.deps import (
+    AdminDep,
+    CallerDep,
+    IdemKey,
+    SessionDep,
+    TokenCache,
+    respond,
+)
 from gasunion.service.nominations import Deadlines
 from gasunion.service.nominations import match as plain_match
 from gasunion.service.nominations import router as nominations_router
@@ -78,6 +88,24 @@ class AuditRow(BaseModel):
     hash: str
 
 
+#: worker threads for the (blocking) endpoints: few enough that they do not fight over the
+#: GIL (anyio's default is 40), enough to overlap database waits
+WORKER_THREADS = 8
+
+
+@contextlib.asynccontextmanager
+async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
+    import anyio.to_thread
+
+    anyio.to_thread.current_default_thread_limiter().total_tokens = WORKER_THREADS
+    # the objects of the imports (pandas, SciPy, the network) live as long as the process:
+    # freezing them keeps the cyclic garbage collector's full passes, which otherwise walk
+    # them all and stalled requests by hundreds of ms every few seconds, short
+    gc.collect()
+    gc.freeze()
+    yield
+
+
 def create_app(db_url: str, *, deadline: Deadlines | None = None,
                migrate_db: bool = True, network: Network | None = None) -> FastAPI:
     """The service on ``db_url`` (SQLite file or ``postgresql+psycopg://...``), its schema
@@ -86,13 +114,15 @@ def create_app(db_url: str, *, deadline: Deadlines | None = None,
     engine = make_engine(db_url)
     if migrate_db:
         migrate(db_url, engine)
-    app = FastAPI(title="gasunion coordination service", version="1",
+    app = FastAPI(lifespan=_lifespan, title="gasunion coordination service", version="1",
                   description="Nominations, matching and confirmations at interconnection points "
                   "between the parties of a gas union. Errors are RFC 9457 problem details.")
     app.state.engine = engine
     app.state.deadlines = deadline or Deadlines()
     app.state.sessions = sessionmaker(engine, expire_on_commit=False,
-                                      info={"deadlines": app.state.deadlines})
+                                      info={"deadlines": app.state.deadlines,
+                                            "writers": writers_lock(db_url)})
+    app.state.token_cache = TokenCache()
     problems.install(app)
     hydraulic.install(app, network)
 
@@ -160,3 +190,26 @@ def create_app(db_url: str, *, deadline: Deadlines | None = None,
                                          if getattr(r, "endpoint", None) is not plain_match]))
     app.include_router(hydraulic.router)
     return app
+
+
+#: environment of :func:`app_from_env` (set by ``gasunion serve --workers N``)
+ENV_DB, ENV_NETWORK = "GASUNION_SERVE_DB", "GASUNION_SERVE_NETWORK"
+
+
+def app_from_env() -> FastAPI:
+    """The app of one worker process of ``gasunion serve --workers N``: the database URL from
+    ``$GASUNION_SERVE_DB`` (already migrated by the parent), the hydraulic check's network
+    from ``$GASUNION_SERVE_NETWORK`` (a file path, or ``demo:central_asia``; unset: none)."""
+    import os
+
+    net: Network | None = None
+    source = os.environ.get(ENV_NETWORK)
+    if source == "demo:central_asia":
+        from gasunion.datasets.central_asia import central_asia
+
+        net = central_asia()
+    elif source:
+        from gasunion.io import read
+
+        net = read(source)
+    return create_app(os.environ[ENV_DB], migrate_db=False, network=net)

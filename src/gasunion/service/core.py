@@ -3,6 +3,7 @@ lock, idempotency, audit), tokens and the party/interconnection-point changes.""
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import secrets
@@ -49,7 +50,18 @@ def write(session: Session, actor: str, key: str | None, fp: str,
           change: Callable[[Session], Result]) -> Result:
     """Run ``change`` in one transaction: the writers' lock first, then (with an
     Idempotency-Key) the replay of an earlier answer, else the change, the stored answer and
-    the commit. The same key with another request -> 422."""
+    the commit. The same key with another request -> 422.
+
+    The server's writers first queue on ``session.info["writers"]``
+    (:class:`gasunion.service.db.WritersLock`, set by the app); sessions without it (the admin
+    commands) queue on the database's own lock."""
+    writers = session.info.get("writers")
+    with writers if writers is not None else contextlib.nullcontext():
+        return _write(session, actor, key, fp, change)
+
+
+def _write(session: Session, actor: str, key: str | None, fp: str,
+           change: Callable[[Session], Result]) -> Result:
     try:
         audit.lock(session)
         if key is not None:
