@@ -77,3 +77,27 @@ def test_bad_options_and_files(tmp_path: Path) -> None:
     (tmp_path / "h.csv").write_text("gas_day,ip\n2024-01-01,IP1\n")
     r = run("match", str(tmp_path / "h.csv"), "--json")
     assert r.exit_code == 2 and "missing column" in r.stdout
+
+
+def test_files_that_are_not_csv_text_exit_2_with_the_line(tmp_path: Path) -> None:
+    """An empty file, an unclosed quote, a row with too many fields and a byte that is not
+    UTF-8 are bad input (exit 2, the line named), not an internal error."""
+    cases = {
+        "empty.csv": (b"", 1, "empty"),
+        "quote.csv": ((HEADER + '2024-01-01,IP1,A,B,A1,B1,exit,"12\n').encode(), 2,
+                      "quoted field is not closed"),
+        "fields.csv": ((HEADER + "2024-01-01,IP1,A,B,A1,B1,exit,12\n"
+                        "2024-01-01,IP1,B,A,B1,A1,entry,11,9,9\n").encode(), 3,
+                       "Expected 8 fields in line 3"),
+        "latin1.csv": ((HEADER + "2024-01-01,IP1,A,B,A1,B1,exit,12\n").encode()
+                       + "2024-01-01,IP1,B,A,B1,Å1,entry,11\n".encode("latin-1"), 3, "UTF-8"),
+    }
+    for name, (data, line, words) in cases.items():
+        f = tmp_path / name
+        f.write_bytes(data)
+        r = run("match", str(f), "--json")
+        assert r.exit_code == 2, (name, r.output)
+        doc = json.loads(r.stdout)
+        assert doc["error"]["kind"] == "bad_input" and name in doc["error"]["message"]
+        (row,) = doc["error"]["diagnosis"]
+        assert row["line"] == line and words in row["problem"], (name, row)

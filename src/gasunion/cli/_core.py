@@ -11,8 +11,10 @@ import csv
 import json
 import math
 import os
+import re
 import sys
 import tempfile
+import textwrap
 import warnings
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -60,6 +62,11 @@ def plural(n: int, word: str) -> str:
 
 
 # ---------------------------------------------------------------------------------- errors
+#: spans of a message that are never broken across lines, and their glue character
+_QUOTED = re.compile(r"`[^`]*`|pip install '[^'\n]*'|pip install \S+|'[^'\n]*'|\"[^\"\n]*\"")
+_NBSP = "\ue000"
+
+
 class CliError(Exception):
     """A failure to report: ``kind`` (see :data:`BAD_INPUT_KINDS`), one-line ``message``,
     optional ``diagnosis`` rows (a DataFrame or a list of dicts) and a ``hint``.
@@ -246,11 +253,28 @@ class Ui:
             self.stdout.print(Text.assemble((prefix, prefix_style), (text, style or "")))
 
     def message(self, text: str, prefix: str = "", prefix_style: str = "bold") -> None:
-        """One literal line on stderr (also in JSON mode: stderr stays free for people). Not
-        broken into several lines: commands in it (``pip install ...``) stay copyable."""
+        """A message on stderr (also in JSON mode: stderr stays free for people), wrapped at
+        spaces to the terminal's width with a hanging indent; words (paths, commands in
+        backquotes) are never broken."""
         from rich.text import Text
 
-        self.stderr.print(Text.assemble((prefix, prefix_style), text), soft_wrap=True)
+        width = max(self.stderr.width, 40)
+        indent = " " * min(len(prefix), 8)
+        # quoted spans (`...`, '...', "...": commands, names with spaces) stay on one line
+        glued = _QUOTED.sub(lambda m: m.group(0).replace(" ", _NBSP), text)
+        body = textwrap.fill(glued, width=width, initial_indent=" " * len(prefix),
+                             subsequent_indent=indent, break_long_words=False,
+                             break_on_hyphens=False)[len(prefix):].replace(_NBSP, " ")
+        self.stderr.print(Text.assemble((prefix, prefix_style), body), soft_wrap=True)
+
+    def explanations(self, rows: list[dict[str, Any]], limit: int = 20) -> None:
+        """A diagnosis whose rows explain themselves in words: one wrapped bullet per row
+        (the other columns are in ``--json`` and ``--out``)."""
+        for r in rows[:limit]:
+            self.message(str(r["explanation"]), prefix="  - ", prefix_style="")
+        if len(rows) > limit:
+            self.message(f"... and {len(rows) - limit} more (all with --json or --out)",
+                         prefix="  ", prefix_style="")
 
     def emit(self, doc: Mapping[str, Any]) -> None:
         """Write one JSON document on stdout."""
@@ -336,7 +360,9 @@ class Ui:
             from gasunion.cli.render import records_table
 
             rows = err.rows()
-            if rows:
+            if rows and all(r.get("explanation") for r in rows):
+                self.explanations(rows)
+            elif rows:
                 self.stderr.print(records_table(rows, limit=20))
         if err.hint:
             self.message(err.hint, prefix="hint: ", prefix_style="bold")

@@ -151,7 +151,7 @@ def simulate_cmd(
             ui.print()
             ui.print(violations_table(net, res.violations, ids))
         for path in written:
-            ui.line(str(path), prefix="wrote ")
+            ui.message(str(path), prefix="wrote ")
 
 
 # -------------------------------------------------------------------------------------- info

@@ -96,7 +96,7 @@ def demo_cmd(
         if game:
             _print_game(ui, rep["game"])
         for path in written:
-            ui.line(str(path), prefix="wrote ")
+            ui.message(str(path), prefix="wrote ")
 
 
 def _union_game(scenario: str) -> pd.DataFrame:
@@ -241,18 +241,19 @@ def _print(ui: Ui, net: Network, res: Any, rep: dict[str, Any], cmp: dict[str, A
 
 
 def _corridor_table(cr: pd.DataFrame, ids: bool) -> Table:
-    from gasunion.cli.render import data_table, num, pct
+    from gasunion.cli.render import data_table, longest_word, num, pct
     from gasunion.datasets.central_asia import segment_name
 
     t = data_table("Corridor utilisation",
                    "largest flow: on the system's segment that carries the most gas, with that "
                    "segment's design capacity and use (flow / capacity); bottleneck: the segment "
                    "with the highest use (same: that segment); n/a: no sourced capacity")
-    t.add_column("system", overflow="fold", ratio=3)
+    names = cr["system"] if ids else cr["system_name"]
+    t.add_column("system", overflow="fold", width=longest_word(names, 31))
     t.add_column("largest flow bcm/y", justify="right", max_width=7)
     t.add_column("capacity bcm/y", justify="right", max_width=8)
     t.add_column("use", justify="right", no_wrap=True)
-    t.add_column("bottleneck", overflow="fold", ratio=2)
+    t.add_column("bottleneck", overflow="fold")
     for _, r in cr.iterrows():
         system = str(r["system"] if ids else r["system_name"])
         if r["bottleneck"] and r["bottleneck"] == r["segment"]:

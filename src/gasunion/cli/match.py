@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -96,6 +96,41 @@ def match_cmd(
         if out is not None:
             ui.message(str(out), prefix="wrote ")
         else:
-            from gasunion.cli.render import records_table
+            ui.print(_confirmations_table(res, limit=20))
 
-            ui.print(records_table(res.to_dict(orient="records"), limit=20))
+
+def _confirmations_table(res: Any, limit: int) -> Any:
+    """The confirmations in 80 columns: one row per shipper pair and slot, quantities in MWh
+    (whole numbers) and the outcome in a word (the full reasons are in --out and --json)."""
+    from gasunion.cli.render import data_table
+
+    more = (f"; ... and {len(res) - limit} more" if len(res) > limit else "")
+    t = data_table(None, "MWh per gas day (per hour with an hour column); counter: the "
+                   "counter-nomination; dir.: as seen from the TSO; the reasons in full with "
+                   "--out CONFIRMED.csv or --json" + more)
+    hourly = "hour" in res.columns
+    t.add_column("gas day", no_wrap=True)
+    if hourly:
+        t.add_column("h", justify="right", no_wrap=True)
+    t.add_column("IP", overflow="fold")
+    t.add_column("TSO/shipper", overflow="fold")
+    t.add_column("dir.", no_wrap=True)
+    for c in ("nominated", "counter", "confirmed"):
+        t.add_column(c, justify="right", no_wrap=True)
+    t.add_column("outcome", no_wrap=True)
+
+    def mwh(x: Any) -> str:
+        return "-" if x != x else f"{x / 1e3:,.0f}"  # NaN: no counter-nomination
+
+    for _, r in res.head(limit).iterrows():
+        cells = [str(r["gas_day"])[:10]]
+        if hourly:
+            cells.append("" if r["hour"] != r["hour"] else f"{int(r['hour'])}")
+        unmatched = r["counter_nominated_kwh"] != r["counter_nominated_kwh"]
+        outcome = ("no counter" if unmatched else
+                   "reduced" if r["confirmed_kwh"] < r["nominated_kwh"] else "matched")
+        cells += [str(r["ip"]), f"{r['tso']}/{r['shipper']} to {r['counter_tso']}/"
+                  f"{r['counter_shipper']}", str(r["direction"]), mwh(r["nominated_kwh"]),
+                  mwh(r["counter_nominated_kwh"]), mwh(r["confirmed_kwh"]), outcome]
+        t.add_row(*cells)
+    return t

@@ -48,6 +48,15 @@ def data_table(title: str | None = None, caption: str | None = None) -> Table:
                  caption_justify="left", title_style="bold", caption_style="dim")
 
 
+def longest_word(values: Any, cap: int = 32) -> int:
+    """The width a text column needs so that no word of ``values`` is broken (a column folds
+    only words longer than itself), at most ``cap``. Give it as the column's ``width``: with
+    ``min_width`` rich 15 crops the lines of the other wrapped columns instead of wrapping
+    them."""
+    words = [len(w) for v in values for w in str(v).split()]
+    return min(max(words, default=1), cap)
+
+
 def name_of(net: Network, component: str, eid: Any, ids: bool = False) -> str:
     """The readable name of an element (its ``name`` column), or its id if it has none or
     ``ids`` is set."""
@@ -112,9 +121,15 @@ def records_table(rows: Sequence[Mapping[str, Any]], limit: int = 20) -> Table:
     columns = list(dict.fromkeys(k for r in rows for k in r))
     more = f"... and {len(rows) - limit} more" if len(rows) > limit else None
     t = data_table(None, more)
+    shown = rows[:limit]
     for c in columns:
-        t.add_column(c, overflow="fold")
-    for r in rows[:limit]:
+        cells = [r.get(c) for r in shown]
+        numeric = all(isinstance(v, int | float) or v is None for v in cells)
+        # headers in words, never split; numbers whole; text wraps at spaces (folding
+        # only a word longer than the column)
+        t.add_column(str(c).replace("_", " "), justify="right" if numeric else "left",
+                     no_wrap=numeric, overflow="fold")
+    for r in shown:
         t.add_row(*(_cell(r.get(c)) for c in columns))
     return t
 

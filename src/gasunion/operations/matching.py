@@ -28,6 +28,7 @@ column, a later nomination for the same key replaces the earlier; the last one u
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -72,8 +73,40 @@ def read_nominations(path: str | Path) -> pd.DataFrame:
     Raises :class:`NominationError` naming every bad row (unknown direction, negative or
     non-numeric quantity, missing field, duplicate key, bad date) by its line number.
     """
-    df = pd.read_csv(path, dtype=str, keep_default_na=False, skipinitialspace=True)
-    return _parse(df, "nominations", REQUIRED)
+    return _parse(_read_csv(path, "nominations"), "nominations", REQUIRED)
+
+
+def _read_csv(path: str | Path, what: str) -> pd.DataFrame:
+    """The CSV file as text columns; a file that is not CSV text (empty, broken quoting, a row
+    with too many fields, not UTF-8) -> :class:`NominationError` naming the line where it
+    can be told."""
+    def fail(line: int, problem: str) -> NominationError:
+        return NominationError(what, pd.DataFrame({"line": [line], "column": [""],
+                                                   "problem": [problem]}))
+
+    try:
+        return pd.read_csv(path, dtype=str, keep_default_na=False, skipinitialspace=True,
+                           encoding="utf-8")
+    except pd.errors.EmptyDataError:
+        raise fail(1, "the file is empty: no header line") from None
+    except pd.errors.ParserError as exc:
+        text = str(exc)
+        m = re.search(r"(?:line|row) (\d+)", text)
+        # pandas counts the header as line 1 in "line N" and data rows from 0 in "row N"
+        line = int(m.group(1)) + (1 if m and m.group(0).startswith("row") else 0) if m else 0
+        why = text.split(". C error: ")[-1]
+        if "EOF inside string" in why:
+            why = "a quoted field is not closed (a \" without its closing \")"
+        raise fail(line, "not readable as CSV: " + why) from None
+    except UnicodeDecodeError:
+        data = Path(path).read_bytes()
+        try:
+            data.decode("utf-8")
+            raise  # pragma: no cover - pandas failed on something else
+        except UnicodeDecodeError as exc:
+            line = data[:exc.start].count(b"\n") + 1
+            raise fail(line, f"not UTF-8 text (byte {data[exc.start]:#04x}): save the file "
+                       "as UTF-8") from None
 
 
 def _parse(df: pd.DataFrame, what: str, required: list[str]) -> pd.DataFrame:
@@ -369,8 +402,7 @@ def _capacity(df: pd.DataFrame, m: np.ndarray, capacity: pd.DataFrame, reduction
 def read_capacity(path: str | Path) -> pd.DataFrame:
     """A capacity CSV (``ip,direction,capacity_kwh`` and optionally ``tso,gas_day,hour,
     interruption_kwh``; kWh per gas day, or per hour) with the CSV line numbers as index."""
-    df = pd.read_csv(path, dtype=str, keep_default_na=False, skipinitialspace=True)
-    df = _parse(df, "capacity", ["ip", "direction"])
+    df = _parse(_read_csv(path, "capacity"), "capacity", ["ip", "direction"])
     if "capacity_kwh" in df and (df["capacity_kwh"].isna()).any():
         raise NominationError("capacity", _rows(df, df["capacity_kwh"].isna(), "capacity_kwh",
                                                 "capacity_kwh is missing or not a number"))
