@@ -4,12 +4,21 @@ joint-venture rules on a toy network, the fast path against a fresh LP per coali
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 
 import numpy as np
 import pytest
 
 import gasunion as gu
+from gasunion.games import GameError
+from gasunion.games._network_assets import (
+    NoPlayersError,
+    UnknownPlayersError,
+    network_players,
+)
 from gasunion.games.network import coalition_value, network_game
+
+DATA = Path(__file__).resolve().parents[1] / "data"
 
 YEAR_S = 8760 * 3600.0  # values are per year: USD/s x seconds per year
 
@@ -95,3 +104,90 @@ def test_central_asia_union_game() -> None:
     t = union_table(g)
     assert t["shapley"].sum() == pytest.approx(g.values[-1])
     assert t["fair_fee_usd_kcm"].notna().sum() >= 1
+
+
+def _clear(net: gu.Network, column: str) -> gu.Network:
+    for table in ("junctions", "sources", "sinks", "pipes"):
+        net[table][column] = ""
+    return net
+
+
+@pytest.mark.parametrize("players", ["country", "party"])
+def test_no_owned_assets_names_the_columns_to_fill(players: str) -> None:
+    """GasLib files carry no owners: no player, a GameError (not pandas' 'No objects to
+    concatenate') naming the owner column and the ownership table."""
+    net = gu.read(DATA / "gaslib" / "GasLib-40" / "GasLib-40.net")
+    with pytest.raises(NoPlayersError, match="no owned assets") as info:
+        network_game(net, players)
+    assert isinstance(info.value, GameError)
+    text = str(info.value)
+    assert "`owner` column" in text and "`ownership` table" in text
+    assert ("`country`" in text) == (players == "country")
+
+
+def test_countries_without_owners(chain: Callable[..., gu.Network]) -> None:
+    """Countries alone make no player: the message says that the owner is missing."""
+    with pytest.raises(NoPlayersError, match="have a `country`, but no source") as info:
+        network_players(_clear(chain(), "owner"), "country")
+    assert "set the `owner` column" in str(info.value)
+    net = chain()
+    for table in ("sources", "sinks", "pipes"):  # the junctions keep their owners
+        net[table]["owner"] = ""
+    with pytest.raises(NoPlayersError, match="owners of junctions do not count"):
+        network_players(net, "party")
+
+
+def test_owners_without_country(chain: Callable[..., gu.Network]) -> None:
+    """Owners but no country: the message names the missing country (not the owner), the
+    owners and owned elements; the same network plays with party players."""
+    net = _clear(chain(), "country")
+    with pytest.raises(NoPlayersError) as info:
+        network_game(net, "country")
+    text = str(info.value)
+    assert text.startswith("no country for the owned assets")
+    assert "set the `country` column" in text and "'PA', 'PB', 'PC'" in text
+    assert "sources 'field'" in text and "set the `owner`" not in text
+    assert network_players(net, "party") == ["PA", "PB", "PC"]
+
+
+def test_unknown_members_are_refused_before_the_lp(chain: Callable[..., gu.Network],
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    import gasunion.games.network as gn
+
+    def no_lp(*args: object, **kwargs: object) -> None:
+        raise AssertionError("the LP was built")
+
+    monkeypatch.setattr(gn, "CoalitionLP", no_lp)
+    with pytest.raises(UnknownPlayersError) as info:
+        network_game(chain(), "country", members=["A", "XX", "YY"])
+    assert info.value.unknown == ["XX", "YY"] and info.value.known == ["A", "B", "C"]
+    assert "'XX', 'YY'" in str(info.value) and "A, B, C" in str(info.value)
+    with pytest.raises(GameError, match="'A' given twice"):
+        network_game(chain(), "country", members=["A", "A"])
+    with pytest.raises(GameError, match="no player given"):
+        network_game(chain(), "country", members=[])
+
+
+def test_more_than_20_players_is_a_game_error() -> None:
+    """21 countries with a field each: refused before the LP, as bad input."""
+    net = gu.Network("many")
+    net.add("junctions", "j")
+    names = [f"S{i:02d}" for i in range(21)]
+    net.add("sources", names, junction="j", mass_flow_max_kg_s=1.0, owner=names,
+            country=names)
+    with pytest.raises(GameError, match=r"21 players .* at most 20"):
+        network_game(net, "country")
+
+
+def test_owned_asset_without_country_is_open(chain: Callable[..., gu.Network]) -> None:
+    """B's pipe owned by PX with no country (PX owns nothing else): no player B; the pipe is
+    the outsiders', open to all. By hand (per second): v(A) = 4 x 0.05 = 0.2 (C's pipe
+    and market are C's), v(C) = 0, v(A, C) = 10 x 0.20 + 2 x 0.05 = 2.1."""
+    net = chain()
+    net["junctions"]["owner"] = ""
+    net["pipes"].loc["bb", ["owner", "country"]] = ["PX", ""]
+    g = network_game(net, "country")
+    assert g.players == ["A", "C"]
+    np.testing.assert_allclose(g.values, np.array([0, 0.2, 0, 2.1]) * YEAR_S, rtol=1e-9,
+                               atol=1e-3)
+    assert any("pipes 'bb'" in a and "outsiders'" in a for a in g.assumptions)

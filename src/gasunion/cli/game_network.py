@@ -14,11 +14,13 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from gasunion.cli._core import CliError, Command, JsonFlag, Ui
-from gasunion.cli.game import game_app
+from gasunion.cli.game import game_app, no_negative_zero
 
 if TYPE_CHECKING:
-    from rich.table import Table
+    import pandas as pd
+    from rich.console import RenderableType
 
+    from gasunion.cli.game import NumberFormat
     from gasunion.games.network import NetworkGame
 
 PLAYER_KINDS = ("party", "country")
@@ -61,8 +63,10 @@ def network_cmd(
             raise CliError("bad_option", f"--players must be party or country, got {players!r}")
         if joint not in JOINT:
             raise CliError("bad_option", f"--joint must be all or share, got {joint!r}")
+        if network is not None:
+            ui.extra["network"] = str(network)
+        chosen = _members(members)
         ui.prepare_out(out)
-        chosen = [m.strip() for m in members.split(",") if m.strip()] if members else None
         with ui.status("computing the coalition values ...") as st:
             def progress(done: int, total: int) -> None:
                 st.update(f"coalition LPs {done}/{total}")
@@ -74,16 +78,59 @@ def network_cmd(
             r = solve(g.game())
         written = _write(g, r, out) if out is not None else []
         if as_json:
-            ui.emit_ok(players=g.players, unit=g.unit, joint=joint, values=_values(g),
-                       stats=g.stats, assumptions=g.assumptions, solution=r, written=written)
+            ui.emit_ok(**no_negative_zero({
+                "players": g.players, "unit": g.unit, "joint": joint, "values": _values(g),
+                "stats": g.stats, "assumptions": g.assumptions, "solution": r,
+                "written": written}))
             return
         _print(ui, g, r)
         for p in written:
-            ui.line(str(p), prefix="wrote ")
+            ui.message(str(p), prefix="wrote ")
+
+
+def _members(text: str | None) -> list[str] | None:
+    """The --members list (None: all players); exit 2 for an empty list or a repeated name."""
+    if text is None:
+        return None
+    chosen = [m.strip() for m in text.split(",") if m.strip()]
+    if not chosen:
+        raise CliError("bad_option", f"--members: no player in {text!r} (give names separated "
+                       "by commas, e.g. --members RU,KZ; leave the option out for all players)")
+    twice = sorted({m for m in chosen if chosen.count(m) > 1})
+    if twice:
+        raise CliError("bad_option", f"--members: {', '.join(repr(m) for m in twice)} given "
+                       "twice")
+    return chosen
 
 
 def _game(ui: Ui, network: Path | None, scenario: str | None, players: str,
           members: list[str] | None, joint: str, progress: Any) -> NetworkGame:
+    """The network game; the players (and the members among them) are checked before any
+    coalition is computed (:func:`gasunion.games.network.network_game` does that first)."""
+    from gasunion.games._network_assets import NoPlayersError, UnknownPlayersError
+    from gasunion.games.network import MAX_PLAYERS
+
+    kind = "countries" if players == "country" else "owners"
+    where = str(network) if network is not None else "the Central Asia dataset"
+    try:
+        g = _build(ui, network, scenario, players, members, joint, progress)
+    except UnknownPlayersError as exc:
+        s = "s" if len(exc.unknown) > 1 else ""
+        raise CliError("bad_option", f"--members: unknown player{s} "
+                       f"{', '.join(repr(m) for m in exc.unknown)}; the players ({kind} with "
+                       f"assets) of {where}: {', '.join(exc.known)}") from None
+    except NoPlayersError as exc:
+        text = str(exc).replace("(players='party')", "(--players party)")
+        raise CliError("bad_input", f"{where}: {text}") from None
+    except _TooManyError as exc:
+        raise CliError("bad_option", f"{where}: {exc.n} players ({kind} with assets: "
+                       f"{', '.join(exc.players[:8])}, ...): at most {MAX_PLAYERS} (2^n "
+                       "coalitions); choose some with --members") from None
+    return g
+
+
+def _build(ui: Ui, network: Path | None, scenario: str | None, players: str,
+           members: list[str] | None, joint: str, progress: Any) -> NetworkGame:
     if network is None:
         from gasunion.datasets.central_asia import SCENARIOS
         from gasunion.games._network_ca import UNION, central_asia_game
@@ -93,35 +140,48 @@ def _game(ui: Ui, network: Path | None, scenario: str | None, players: str,
             raise CliError("bad_option", f"--scenario: unknown Central Asia scenario {sc!r}; "
                            f"available: {', '.join(SCENARIOS)}")
         if players != "country":
-            raise CliError("bad_option", "the Central Asia union game has country players")
+            raise CliError("bad_option", "--players: the Central Asia union game has country "
+                           "players")
         return central_asia_game(sc, members or list(UNION), joint=joint, progress=progress)
     from gasunion.cli.commands import load
-    from gasunion.games.network import network_game
+    from gasunion.games._network_assets import network_players
+    from gasunion.games.network import MAX_PLAYERS, network_game
 
     net = load(ui, network, Path(scenario) if scenario else None)
-    g = network_game(net, players, members=members, joint=joint, progress=progress)
-    if g.n == 0:
-        raise CliError("bad_input", f"{network}: no owned assets: set the owner column "
-                       "(or the ownership table)")
-    return g
+    if members is None:
+        found = network_players(net, players)
+        if len(found) > MAX_PLAYERS:
+            raise _TooManyError(found)
+    return network_game(net, players, members=members, joint=joint, progress=progress)
+
+
+class _TooManyError(Exception):
+    def __init__(self, players: list[str]) -> None:
+        super().__init__(f"{len(players)} players")
+        self.players = players
+        self.n = len(players)
 
 
 def _values(g: NetworkGame) -> dict[str, float]:
+    """v(S) by coalition (``A+B``), rounded as the solution (12 significant digits)."""
+    from gasunion.cli.game import _r
+
     t = g.table()
-    return {str(m) or "": float(v) for m, v in zip(t["members"], t["value"], strict=True)
-            if m}
+    return {str(m): _r(v) for m, v in zip(t["members"], t["value"], strict=True) if m}
 
 
-def _solution_frame(g: NetworkGame, r: dict[str, Any]) -> Any:
+def _solution_frame(g: NetworkGame, r: dict[str, Any]) -> pd.DataFrame:
+    """Per player: stand-alone value, each share and its gain (share - stand-alone), from the
+    rounded numbers of the JSON document (an equal share and stand-alone value: gain 0)."""
     import pandas as pd
 
-    t = pd.DataFrame({"standalone": g.standalone()})
+    t = pd.DataFrame({"standalone": pd.Series(r["stand_alone"])}).reindex(g.players)
     for key in ("shapley", "nucleolus", "core_point", "nash_bargaining"):
         if r.get(key):
             t[key] = pd.Series(r[key])
             t[f"{key}_gain"] = t[key] - t["standalone"]
     t.index.name = "player"
-    return t
+    return t + 0.0  # no -0.0
 
 
 def _write(g: NetworkGame, r: dict[str, Any], out: Path) -> list[Path]:
@@ -132,34 +192,33 @@ def _write(g: NetworkGame, r: dict[str, Any], out: Path) -> list[Path]:
 
 
 def _print(ui: Ui, g: NetworkGame, r: dict[str, Any]) -> None:
-    from gasunion.cli.render import num
+    from gasunion.cli.game import NumberFormat
 
+    t = _solution_frame(g, r)
+    fmt = NumberFormat.of([*t.to_numpy().ravel().tolist(), float(g.values[-1])])
     s = g.stats
-    ui.line(f"{g.n} players, v(N) = {num(g.values[-1], '.6g')} {g.unit}; {s['coalitions']} "
-            f"coalitions: {s['lp_solves']} LP solves, {s['split']} split, {s['cached']} "
-            f"cached, {s['total_time_s']:.2f} s")
-    ui.print(_table(g, r))
+    ui.line(f"{g.n} players, v(N) = {fmt.exact(g.values[-1], g.unit)}; "
+            f"{s['coalitions']} coalitions: {s['lp_solves']} LP solves, {s['split']} split, "
+            f"{s['cached']} cached, {s['total_time_s']:.2f} s")
+    for part in _table(t, fmt, g.unit, ui.stdout.width):
+        ui.print(part)
     core = "empty" if r["core_empty"] else "non-empty"
-    ui.line(f"core: {core}; least-core epsilon {num(r['least_core_epsilon'], '.6g')}")
+    ui.line(f"core: {core}; least-core epsilon {fmt.exact(r['least_core_epsilon'], g.unit)}")
     for a in g.assumptions:
         ui.line(a, prefix="assumption: ", prefix_style="yellow")
     for text in r["notes"]:
         ui.line(f"note: {text}", style="dim")
 
 
-def _table(g: NetworkGame, r: dict[str, Any]) -> Table:
-    from gasunion.cli.render import data_table, num
+def _table(t: pd.DataFrame, fmt: NumberFormat, unit: str, width: int = 80
+           ) -> list[RenderableType]:
+    from gasunion.cli.game import player_table
 
-    t = _solution_frame(g, r)
-    tab = data_table("Who gets what", f"{g.unit}; gain = share - stand-alone value; the "
-                     "core point is in solution.csv / --json")
     heads = {"standalone": "alone", "shapley": "Shapley", "shapley_gain": "gain",
              "nucleolus": "nucleolus", "nucleolus_gain": "gain", "nash_bargaining": "Nash",
              "nash_bargaining_gain": "gain"}
-    cols = [c for c in heads if c in t.columns]
-    tab.add_column("player", no_wrap=True)
-    for c in cols:
-        tab.add_column(heads[c], justify="right", no_wrap=True)
-    for p, row in t.iterrows():
-        tab.add_row(str(p), *[num(row[c], ".1f") for c in cols])
-    return tab
+    columns = [(heads[c], t[c].tolist()) for c in heads if c in t.columns]
+    return player_table([str(p) for p in t.index], columns, fmt, width=width,
+                        title="Who gets what",
+                        caption=f"{fmt.caption(unit)}; gain = share - stand-alone value; "
+                                "the core point and exact values are in solution.csv / --json")

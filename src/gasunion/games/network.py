@@ -39,7 +39,14 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from gasunion.games._network_assets import JOINT_RULES, OTHERS_RULES, Ownership, ownership
+from gasunion.games._network_assets import (
+    JOINT_RULES,
+    OTHERS_RULES,
+    Ownership,
+    check_members,
+    network_players,
+    ownership,
+)
 from gasunion.games._network_solve import (
     CoalitionLP,
     gray_order,
@@ -47,6 +54,7 @@ from gasunion.games._network_solve import (
     solve_parallel,
     split_groups,
 )
+from gasunion.games.tu import GameError
 from gasunion.network import Network
 from gasunion.optimize.periods import Periods
 
@@ -110,6 +118,13 @@ def _prepare(net: Network, periods: Periods | int | None, players: Any,
              members: Sequence[str] | None, party_country: Mapping[str, str] | None,
              parents: pd.DataFrame | None, options: dict[str, Any]
              ) -> tuple[CoalitionLP, Ownership]:
+    # the players first (a clear error for a network without them or an unknown member),
+    # then the LP
+    found = network_players(net, players, party_country, parents)
+    chosen = check_members(list(members), found) if members is not None else found
+    if len(chosen) > MAX_PLAYERS:
+        raise GameError(f"{len(chosen)} players ({', '.join(chosen[:8])}, ...): at most "
+                        f"{MAX_PLAYERS} (2^n coalitions); choose some as members")
     lp = CoalitionLP(net, periods, options)
     own = ownership(net, lp.d, players, list(members) if members is not None else None,
                     party_country, parents)
@@ -138,7 +153,10 @@ def network_game(net: Network, players: str | Mapping[str, Any] = "country", *,
     """All 2^n coalition values of the network game on ``net``.
 
     ``players``: ``"country"``, ``"party"`` or a mapping party -> player (or -> {player:
-    share}); ``members``: the players (others are outsiders); ``party_country``: a party's
+    share}); ``members``: the players (others are outsiders; checked first:
+    :class:`~gasunion.games._network_assets.UnknownPlayersError` names unknown ones, and
+    :class:`~gasunion.games._network_assets.NoPlayersError` the columns to fill when the
+    network has no owned assets, or none with a country); ``party_country``: a party's
     country (default: the element's country); ``parents``: party, parent, share rows to roll
     parties up to their top-level owners (``players="party"``). ``joint``: ``"all"`` or
     ``"share"``; ``others``: ``"open"`` or ``"closed"``. ``objective``: ``"welfare"`` (prices
@@ -155,8 +173,6 @@ def network_game(net: Network, players: str | Mapping[str, Any] = "country", *,
     t0 = time.perf_counter()
     lp, own = _prepare(net, periods, players, members, party_country, parents, lp_options)
     n = len(own.players)
-    if n > MAX_PLAYERS:
-        raise ValueError(f"{n} players: at most {MAX_PLAYERS} (2^n coalitions)")
     t_build = time.perf_counter() - t0
     N = 1 << n
     n_nodes = len(lp.d.nodes)
@@ -209,6 +225,12 @@ def network_game(net: Network, players: str | Mapping[str, Any] = "country", *,
         "minimum flows and minimum supplies dropped: a coalition may leave any asset idle",
         "junction ownership ignored: nodes carry no capacity",
     ]
+    if own.unassigned:
+        k = len(own.unassigned)
+        eg = ", ".join(f"{c} {e!r}" for c, e in own.unassigned[:3])
+        why = "no country: " if players == "country" else ""
+        assumptions.append(f"{k} owned asset{'s' if k > 1 else ''} with no player ({why}e.g. "
+                           f"{eg}) count{'' if k > 1 else 's'} as the outsiders' ({others})")
     if lp.defaulted:
         assumptions.append("sinks without value_per_kg: the transport problem's default value "
                            "of lost load by priority (penalty units, not money)")
