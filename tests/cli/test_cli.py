@@ -457,3 +457,14 @@ def test_convert_to_gaslib_round_trips(tmp_path: Path) -> None:
     a = gu.simulate(gu.read(NET40, scenario=SCN40)).junctions["p_bar"]
     b = gu.simulate(gu.read(target, scenario=target.with_suffix(".scn"))).junctions["p_bar"]
     pd.testing.assert_series_equal(a, b.reindex(a.index), rtol=1e-9, check_names=False)
+
+
+def test_option_errors_name_the_subcommand_in_json() -> None:
+    """A usage error under --json names the command as typed, subcommand included."""
+    for argv, command in ((["optimize", "transport", "--bogus"], "optimize transport"),
+                          (["admin", "create-party", "--bogus"], "admin create-party"),
+                          (["simulate", "--bogus"], "simulate")):
+        r = run(*argv, "--json")
+        assert r.exit_code == 2, r.output
+        doc = json.loads(r.stdout)
+        assert doc["command"] == command and doc["error"]["kind"] == "bad_option", doc
