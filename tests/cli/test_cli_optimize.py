@@ -86,6 +86,7 @@ def test_operate_then_simulate_confirms(tmp_path: Path) -> None:
 def test_transport_default_is_the_central_asia_year(tmp_path: Path) -> None:
     """Without NETWORK: the 12-month Central Asia case. Conservation per month: supply plus
     storage withdrawal equals served demand plus compressor fuel (from the written tables)."""
+    import numpy as np
     import pandas as pd
 
     r = run("optimize", "transport", "--out", str(tmp_path))
@@ -100,6 +101,17 @@ def test_transport_default_is_the_central_asia_year(tmp_path: Path) -> None:
     assert (src + sto - snk - fuel).abs().max() < 1e-4
     summary = json.loads((tmp_path / "summary.json").read_text())
     assert summary["status"] == "optimal"
+    # the command line solves the documented case: the Python example of
+    # docs/optimize/transport.md (with MONTHLY_OPTIONS) gives the same plan
+    from gasunion.datasets.central_asia_monthly import MONTHLY_OPTIONS, central_asia_monthly
+    from gasunion.optimize.transport import transport
+
+    net, months = central_asia_monthly("2023")
+    py = transport(net, periods=months, **MONTHLY_OPTIONS)
+    cli = pd.read_csv(tmp_path / "storages.csv").set_index(["id", "period"])["inventory_mcm"]
+    inv = py["storages"]["inventory_mcm"]
+    assert np.allclose(cli.loc[inv.index].to_numpy(), inv.to_numpy(), atol=1e-6)
+    assert summary["objective"] == pytest.approx(py.objective, rel=1e-9)
 
 
 def test_infeasible_is_exit_1_with_a_diagnosis(tmp_path: Path) -> None:
@@ -152,3 +164,182 @@ def test_expansion_candidates_from_csv(tmp_path: Path) -> None:
     r = run("optimize", "expansion", str(tmp_path / "net.json"), "--json")
     assert r.exit_code == 2 and json.loads(r.stdout)["error"]["hint"].startswith(
         "on the command line: --candidates")
+
+
+# ----------------------------------------------------------------- reviewed defects
+GASLIB40 = DATA / "gaslib" / "GasLib-40"
+
+
+@pytest.mark.parametrize("args", [
+    (str(GASLIB40 / "GasLib-40.net"), "--scenario", str(GASLIB40 / "GasLib-40.scn")),
+    (str(MATGAS / "case-6.m"),),
+])
+def test_security_of_a_network_without_countries(args: tuple[str, ...]) -> None:
+    """GasLib and matgas files have no countries: the whole network is the one area (no
+    internal error). Its N-1 has no entry point (EP = 0) and, with no foreign gas, the HHI
+    is undefined; each outage's loss is at most the area's demand."""
+    doc = _json("security", *args)
+    assert doc["areas"] == ["whole network"]
+    (n1,) = doc["tables"]["n1"]
+    assert n1["area"] == "whole network" and n1["ep_m_mcm_d"] == 0.0
+    (hhi,) = doc["tables"]["hhi"]
+    assert hhi["imports_mcm_d"] == 0.0 and hhi["hhi"] is None
+    for row in doc["tables"]["outages"]:
+        assert row["unserved_mcm_d"] <= row["demand_mcm_d"] + 1e-9
+    r = run("optimize", "security", *args)
+    assert r.exit_code == 0 and "whole network" in r.stdout
+
+
+def test_bad_coalition_member_is_refused_before_computing(monkeypatch: pytest.MonkeyPatch
+                                                          ) -> None:
+    """`--coalition RU,XX` is checked as soon as the network is built: the dataset's
+    capacities (7 s), the simulation and the outages are never computed."""
+    import gasunion.datasets.central_asia_capacities as caps
+
+    def never(*_a: Any, **_k: Any) -> Any:
+        raise AssertionError("capacities computed before the coalition was checked")
+
+    monkeypatch.setattr(caps, "central_asia_capacities", never)
+    r = run("optimize", "security", "--coalition", "RU,XX", "--json")
+    assert r.exit_code == 2, r.output
+    err = json.loads(r.stdout)["error"]
+    assert err["kind"] == "bad_option" and err["message"].startswith("--coalition RU,XX:")
+    assert "'XX'" in err["message"]
+
+
+def test_too_many_periods_is_refused_with_the_limit() -> None:
+    """--periods 100000 on the Central Asia network would be about 52 million variables
+    (over 50 GB at about 1 kB each): exit 2 before building, one JSON document naming the
+    limit and the largest --periods that fits (limit // variables per period)."""
+    from gasunion.datasets.central_asia_monthly import central_asia_monthly
+    from gasunion.optimize._linear_data import MAX_VARIABLES, variables_per_period
+
+    r = run("optimize", "transport", "--periods", "100000", "--json")
+    assert r.exit_code == 2, r.output
+    err = json.loads(r.stdout)["error"]
+    assert err["kind"] == "bad_option" and err["message"].startswith("--periods 100000:")
+    assert f"{MAX_VARIABLES:,}" in err["message"]
+    per = variables_per_period(central_asia_monthly("2023")[0])
+    assert f"at most --periods {MAX_VARIABLES // per} " in err["hint"]
+
+
+def _storage_ids() -> list[str]:
+    from gasunion.datasets.central_asia_monthly import central_asia_monthly
+
+    return [str(i) for i in central_asia_monthly("2023")[0].storages.index]
+
+
+def test_transport_ids_and_title_say_what_was_computed() -> None:
+    """--ids shows every storage id whole (no ellipsis anywhere, 80 columns); --periods 3 is
+    titled with its periods (3 identical days d1 to d3), not the dataset's months."""
+    r = run("optimize", "transport", "--periods", "3", "--ids")
+    assert r.exit_code == 0, r.output
+    lines = r.stdout.splitlines()
+    assert "3 identical days (d1 to d3)" in lines[0] and "monthly" not in lines[0]
+    assert "…" not in r.stdout and max(len(line) for line in lines) <= 80
+    shown = {line.split()[0] for line in lines if line.split()}
+    assert set(_storage_ids()) <= shown
+
+
+def test_transport_months_show_names_whole() -> None:
+    """The 12-month view: title names the months; storage names whole (Poltoratskoe); the
+    border system and the demand point names are not cut."""
+    r = run("optimize", "transport")
+    assert r.exit_code == 0, r.output
+    assert "12 months (2023-01 to 2023-12)" in r.stdout.splitlines()[0]
+    assert "…" not in r.stdout
+    assert max(len(line) for line in r.stdout.splitlines()) <= 80
+    assert "Poltoratskoe " in r.stdout
+    assert "Jan-Mar, Oct-Dec" in r.stdout          # the periods with a shortfall, as ranges
+
+
+def test_shed_title_names_the_outage() -> None:
+    r = run("optimize", "shed", "--outage", "pipes:CAC_08/1", "--ids")
+    assert r.exit_code == 0, r.output
+    title = " ".join(" ".join(r.stdout.splitlines()[:3]).split())
+    assert "with pipes:CAC_08/1 out of service" in title
+    r = run("optimize", "shed", "--outage", "pipes:NOPE", "--json")
+    assert r.exit_code == 2
+    assert json.loads(r.stdout)["error"]["message"].startswith("--outage pipes:NOPE:")
+
+
+@pytest.mark.parametrize("command", ["transport", "ogf", "operate", "expansion", "shed",
+                                     "security"])
+def test_help_fits_80_columns_whole(command: str) -> None:
+    """No option's metavar or help is cut with an ellipsis in an 80-column --help."""
+    r = run("optimize", command, "--help")
+    assert r.exit_code == 0
+    assert "…" not in r.stdout
+    assert max(len(line) for line in r.stdout.splitlines()) <= 80
+    if command == "ogf":
+        assert "max_delivery" in r.stdout and "gasmodels" in r.stdout
+    if command == "expansion":
+        assert "docs/optimize/expansion.md" in r.stdout
+
+
+def _candidate_net(tmp_path: Path) -> Path:
+    import gasunion as gu
+
+    net = gu.Network("expand")
+    net.add("junctions", ["A", "B"])
+    net.add("sources", "s", junction="A", mass_flow_max_kg_s=100.0)
+    net.add("sinks", "d", junction="B", mass_flow_kg_s=30.0)
+    net.add("pipes", "AB", from_junction="A", to_junction="B", length_km=10.0,
+            diameter_mm=500.0, mass_flow_max_kg_s=20.0, mass_flow_min_kg_s=-20.0)
+    path = tmp_path / "net.json"
+    gu.write(net, path)
+    return path
+
+
+def test_expansion_reports_every_bad_candidate_row(tmp_path: Path) -> None:
+    """Three bad rows (lines 3, 5 and 6 of the file; a blank line 4 is counted): all are
+    reported in one run, each with the file, its line, the candidate and the column."""
+    path = _candidate_net(tmp_path)
+    csv = tmp_path / "cand.csv"
+    csv.write_text(
+        "id,kind,from_junction,to_junction,diameter_mm,length_km,construction_cost\n"
+        "ok,pipe,A,B,300,10,10\n"
+        "X1,pipee,A,B,300,10,10\n"
+        "\n"
+        "X2,pipe,A,Q,300,10,10\n"
+        "X3,pipe,A,B,abc,10,-1\n")
+    r = run("optimize", "expansion", str(path), "--formulation", "linear",
+            "--candidates", str(csv), "--json")
+    assert r.exit_code == 2, r.output
+    err = json.loads(r.stdout)["error"]
+    assert err["kind"] == "bad_input"
+    got = {(d["line"], d["candidate"], d["column"]) for d in err["diagnosis"]}
+    assert got == {(3, "X1", "kind"), (5, "X2", "to_junction"), (6, "X3", "diameter_mm"),
+                   (6, "X3", "construction_cost")}
+    for d in err["diagnosis"]:
+        assert d["file"] == str(csv)
+        assert d["explanation"].startswith(f"{csv} line {d['line']} (candidate {d['candidate']})")
+    r = run("optimize", "expansion", str(path), "--formulation", "linear",
+            "--candidates", str(csv))
+    assert r.exit_code == 2 and "Traceback" not in r.output
+
+
+def test_expansion_reverse_needs_linear_in_cli_words(tmp_path: Path) -> None:
+    path = _candidate_net(tmp_path)
+    csv = tmp_path / "cand.csv"
+    csv.write_text("id,kind,element,mass_flow_min_kg_s,construction_cost\n"
+                   "rev,reverse,AB,-60,1\n")
+    r = run("optimize", "expansion", str(path), "--candidates", str(csv), "--json")
+    assert r.exit_code == 2, r.output
+    (d,) = json.loads(r.stdout)["error"]["diagnosis"]
+    assert d["line"] == 2 and d["column"] == "kind"
+    assert "--formulation linear" in d["explanation"]
+    assert "formulation='linear'" not in d["explanation"]
+
+
+def test_period_ranges_never_list_hundreds_of_periods() -> None:
+    """Runs of consecutive periods: d1-d3 and d7; months by name; more than four runs are
+    counted (3 of 10 periods, first to last) instead of listed."""
+    from gasunion.cli.optimize_views import period_ranges
+
+    days = [f"d{i}" for i in range(1, 11)]
+    assert period_ranges(["d1", "d2", "d3", "d7"], days) == "d1-d3, d7"
+    months = [f"2023-{m:02d}" for m in range(1, 13)]
+    assert period_ranges([months[i] for i in (0, 1, 2, 9, 10, 11)], months) == "Jan-Mar, Oct-Dec"
+    odd = ["d1", "d3", "d5", "d7", "d9"]
+    assert period_ranges(odd, days) == "5 of 10 periods, d1 to d9"

@@ -160,8 +160,35 @@ def test_no_candidate_set_suffices() -> None:
 def test_candidate_table_errors() -> None:
     net, days, cand = _two_days(30.0)
     bad = cand.assign(element=["", "nope", ""])
-    with pytest.raises(gu.OptimizationError, match="names no existing branch") as err:
+    with pytest.raises(gu.OptimizationError, match="must name an existing branch") as err:
         optimize(net, "expansion", "linear", candidates=bad, periods=days)
     assert err.value.kind == "bad_input"
     with pytest.raises(gu.OptimizationError, match="need formulation='linear'"):
         optimize(net, "expansion", "relaxed", candidates=cand)
+
+
+def test_every_bad_candidate_row_is_reported_at_once() -> None:
+    """Four rows, each with its own faults, checked in one call: the diagnosis has one row per
+    (candidate, column) with the row's position in the table given, the value as written and
+    what it must be; a column that is not a number is not also reported as missing."""
+    net, days, _ = _two_days(30.0)
+    bad = pd.DataFrame({
+        "id": ["k1", "p1", "p1", "r1"],
+        "kind": ["pipee", "pipe", "compressor", "reverse"],
+        "from_junction": ["A", "Q", "A", ""], "to_junction": ["B", "B", "B", ""],
+        "diameter_mm": ["300", "abc", "", ""], "length_km": ["10", "10", "", ""],
+        "mass_flow_max_kg_s": ["", "", "", ""], "mass_flow_min_kg_s": ["", "", "", "5"],
+        "element": ["", "", "", "nope"], "construction_cost": ["1", "-2", "3", ""]})
+    with pytest.raises(gu.OptimizationError) as err:
+        optimize(net, "expansion", "linear", candidates=bad, periods=days)
+    assert err.value.kind == "bad_input"
+    diag = err.value.diagnosis
+    got = {(r.row, r.column, r.value) for r in diag.itertuples()}
+    assert got == {
+        (0, "kind", "pipee"),
+        (1, "id", "p1"), (1, "from_junction", "Q"), (1, "diameter_mm", "abc"),
+        (1, "construction_cost", "-2"),
+        (2, "id", "p1"), (2, "mass_flow_max_kg_s", ""),
+        (3, "construction_cost", ""), (3, "mass_flow_min_kg_s", "5"), (3, "element", "nope")}
+    assert all(diag["explanation"].str.startswith("candidate "))
+    assert "10 problem(s) in 4 row(s)" in err.value.message

@@ -302,3 +302,66 @@ def test_central_asia_outages(union_outages) -> None:  # type: ignore[no-untyped
     assert t[("KZ+KG+TJ+TM+UZ", "BTBA_5")] == pytest.approx(bishkek + almaty - prod, rel=1e-6)
     for el in ("BU_2/1", "CAC_E_01/1.1"):
         assert t.xs(el, level="element").abs().max() < 1e-6
+
+
+# ------------------------------------------------------------- a network without countries
+def no_countries() -> gu.Network:
+    """A -> B -> C, no country anywhere (as a GasLib or matgas file). Source ``imp`` at A
+    (pressure reference, mass_flow_max 60 kg/s), source ``field`` at C (set-point 15,
+    maximum 40), sink ``town`` 50 kg/s at C; pipes rated 100 kg/s."""
+    net = gu.Network("no countries")
+    net.add("junctions", ["A", "B", "C"], p_max_bar=80.0)
+    net.add("sources", "imp", junction="A", p_set_bar=60.0, mass_flow_max_kg_s=60.0)
+    net.add("sources", "field", junction="C", mass_flow_kg_s=15.0, mass_flow_max_kg_s=40.0)
+    net.add("sinks", "town", junction="C", mass_flow_kg_s=50.0)
+    net.add("pipes", ["AB", "BC"], from_junction=["A", "B"], to_junction=["B", "C"],
+            length_km=20.0, diameter_mm=600.0, mass_flow_max_kg_s=100.0,
+            mass_flow_min_kg_s=-100.0)
+    return net
+
+
+def test_network_without_countries_is_one_area() -> None:
+    """With no country the whole network is the one area (what a GasLib user asks: how secure
+    is this network?), by hand in kg/s:
+
+    N-1: no border, EP = 0; P = imp 60 + field 40 = 100; S = 0; I = imp 60; D = town 50:
+    (0 + 100 + 0 - 60) / 50 = 80 %.
+    Outages: without imp, AB or BC only the field's 40 reach the town: 50 - 40 = 10 kg/s
+    unserved (20 % of 50); without the field, imp's 60 cover the town: 0.
+    HHI: no gas comes from outside the area: no imports, HHI undefined.
+    """
+    from gasunion.optimize.security import WHOLE_NETWORK
+
+    res = optimize(no_countries(), "security")
+    assert res.summary["areas"] == [WHOLE_NETWORK]
+    n1 = res["n1"]
+    assert list(n1.index) == [WHOLE_NETWORK]
+    assert n1.at[WHOLE_NETWORK, "n1_pct"] == pytest.approx(80.0)
+    assert n1.at[WHOLE_NETWORK, "i_m_element"] == "imp"
+    assert n1.at[WHOLE_NETWORK, "ep_m_mcm_d"] == 0.0
+    assert res.objective == pytest.approx(80.0)
+    out = res["outages"].set_index("element")
+    for e in ("imp", "AB", "BC"):
+        assert out.at[e, "unserved_kg_s"] == pytest.approx(10.0, abs=1e-6)
+        assert out.at[e, "unserved_share"] == pytest.approx(0.2, abs=1e-6)
+    assert out.at["field", "unserved_kg_s"] == pytest.approx(0.0, abs=1e-6)
+    hhi_row = res["hhi"].loc[WHOLE_NETWORK]
+    assert hhi_row["imports_kg_s"] == 0.0 and math.isnan(hhi_row["hhi"])
+
+
+def test_coalition_on_a_network_without_countries_is_bad_input() -> None:
+    with pytest.raises(OptimizationError) as err:
+        optimize(no_countries(), "security", coalition=["XX"], outages=False)
+    assert err.value.kind == "bad_input" and "no countries" in err.value.message
+
+
+def test_zero_design_day_demand_leaves_the_n1_undefined() -> None:
+    """Sinks at 0 on the design day (dispatchable deliveries, as matgas files have): D_max 0,
+    the N-1 (a ratio over D_max) is undefined, and the summary says why."""
+    net = no_countries()
+    net.sinks.loc["town", "mass_flow_kg_s"] = 0.0
+    net.sources.loc["field", "mass_flow_kg_s"] = 0.0
+    res = optimize(net, "security", outages=False)
+    assert math.isnan(res.objective)
+    assert res.summary["n1_undefined"] == ["whole network"]
+    assert "D_max" in res.summary["n1_undefined_note"]

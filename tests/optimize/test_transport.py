@@ -290,3 +290,30 @@ def test_monthly_data_provenance() -> None:
     for cell in t["source"]:
         for sid, url in re.findall(r"\[([A-Z0-9_]+)\]\s*(\S*)", cell):
             assert sid in known or url.startswith("http"), sid
+
+
+def test_model_size_is_refused_before_building() -> None:
+    """A source, a sink and one pipe: 1 supply + 1 served + 2 flow parts (forward, reverse)
+    = 4 variables per period. With max_variables=100, 25 periods (100 variables) are built,
+    26 (104) are refused with the limit and the largest number of periods that fits (25);
+    10**12 periods are refused before a single period name is made (no memory spent)."""
+    net = gu.Network("small")
+    net.add("junctions", ["A", "B"])
+    net.add("sources", "s", junction="A", mass_flow_max_kg_s=10.0)
+    net.add("sinks", "d", junction="B", mass_flow_kg_s=5.0)
+    net.add("pipes", "AB", from_junction="A", to_junction="B", length_km=1.0, diameter_mm=300.0)
+    res = transport(net, periods=25, max_variables=100)
+    assert res.summary["n_variables"] <= 100 and res.summary["n_periods"] == 25
+    with pytest.raises(OptimizationError) as err:
+        transport(net, periods=26, max_variables=100)
+    assert err.value.kind == "bad_input"
+    assert "104 variables (4 per period)" in err.value.message
+    assert "limit of 100" in err.value.message
+    assert err.value.hint is not None and "at most 25 periods" in err.value.hint
+    with pytest.raises(OptimizationError, match="limit of 2,000,000"):
+        transport(net, periods=10**12)
+    # the same guard holds for every problem built on the linear model
+    from gasunion.optimize.shed import shed
+
+    with pytest.raises(OptimizationError, match="limit of 100"):
+        shed(net, periods=26, max_variables=100)

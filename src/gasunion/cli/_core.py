@@ -431,10 +431,9 @@ class Group(TyperGroup):
             if not (hasattr(exc, "format_message") and hasattr(exc, "exit_code")):
                 raise  # not a click usage/parameter error
             command = next((a for a in argv if not a.startswith("-")), "")
-            ctx = getattr(exc, "ctx", None)
-            if ctx is not None and getattr(ctx, "command_path", ""):
-                # the resolved command ("optimize transport"), without the program name
-                command = " ".join(ctx.command_path.split()[1:]) or command
+            # the resolved command ("optimize transport"), without the program name
+            path = str(getattr(getattr(exc, "ctx", None), "command_path", None) or "")
+            command = " ".join(path.split()[1:]) or command
             sys.stdout.write(dumps({"ok": False, "command": command, "error": CliError(
                 "bad_option", exc.format_message()).as_dict()}) + "\n")
             rv = EXIT_BAD_INPUT

@@ -8,8 +8,10 @@ operated ``network.json`` where the problem makes one) with ``--out DIR``.
 
 from __future__ import annotations
 
+import csv
+import re
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
@@ -20,9 +22,14 @@ from gasunion.cli._core import CliError, Command, Group, IdsFlag, JsonFlag, Ui, 
 from gasunion.cli.commands import Friction, check_nomination, load
 
 if TYPE_CHECKING:
+    import pandas as pd
 
     from gasunion.network import Network
     from gasunion.optimize import OptimizationResult
+
+#: a check of the options against the network, run as soon as it is read (before anything
+#: expensive: the dataset's capacities, the model)
+Check = Callable[["Network"], None]
 
 optimize_app = typer.Typer(
     cls=Group, no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False,
@@ -47,24 +54,52 @@ ScenarioStr = Annotated[str | None, typer.Option(
     help="GasLib nomination file (.scn) for a GasLib network; a scenario name of the Central "
          "Asia dataset when NETWORK is omitted (e.g. 2023, union).")]
 FormulationOpt = Annotated[str | None, typer.Option(
-    metavar="NAME", help="Formulation (default: the problem's own; see the problem's help).")]
+    metavar="NAME", help="Formulation: linear, the only one of this problem.")]
+OgfFormulation = Annotated[str | None, typer.Option(
+    metavar="NAME", help="Formulation: nlp (default; CasADi + IPOPT) or relaxed (GasModels' "
+    "linear relaxation LRWP, HiGHS).")]
+OperateFormulation = Annotated[str | None, typer.Option(
+    metavar="NAME", help="Formulation: simulator, the only one (the simulator in the loop).")]
+ExpansionFormulation = Annotated[str | None, typer.Option(
+    metavar="NAME", help="Formulation: relaxed (default; one steady state, new pipes and "
+    "compressors), nlp (relaxed, then checked with the full physics) or linear (transport "
+    "over periods; also reverse upgrades).")]
+ShedFormulation = Annotated[str | None, typer.Option(
+    metavar="NAME", help="Formulation: linear (default; transport model) or nlp (one steady "
+    "state with the pressure-flow physics, GasModels' ls).")]
 FrictionOpt = Annotated[Friction | None, typer.Option(
-    help="Pipe friction law (default: the problem's own, the simulator's nikuradse for "
-         "GasLib and gasunion files, GasModels' fixed lambda for matgas files).")]
+    metavar="LAW", show_choices=False,
+    help="Pipe friction law: " + ", ".join(f.value for f in Friction) + " (default: the "
+         "problem's own, the simulator's nikuradse for GasLib and gasunion files, GasModels' "
+         "fixed lambda for matgas files).")]
 ZOpt = Annotated[str | None, typer.Option(
     "--z", metavar="MODEL", help="Compressibility model (see gasunion simulate --help; "
     "default: the problem's own).")]
 OutOpt = Annotated[Path | None, typer.Option(
     metavar="DIR", help="Folder for the result tables (CSV), summary.json and, where the "
     "problem makes one, the operated network.json.")]
-ObjectiveOpt = Annotated[str | None, typer.Option(
-    metavar="NAME", help="Objective (default: the problem's own; e.g. welfare|cost for "
-    "transport, min_power|max_delivery|gasmodels for ogf).")]
 
 
-def _load(ui: Ui, network: Path | None, scenario: str | None, problem: str
-          ) -> tuple[Network, dict[str, Any]]:
-    """The network (and problem options the dataset brings, e.g. monthly periods)."""
+#: --objective of each problem, its choices in words (the help wraps at spaces, so every word
+#: shows whole in 80 columns)
+TransportObjective = Annotated[str | None, typer.Option(
+    metavar="NAME", help="Objective: welfare (default when a sink has a value or priority) or "
+    "cost (serve all demand at least cost).")]
+OgfObjective = Annotated[str | None, typer.Option(
+    metavar="NAME", help="Objective: min_power (default), min_fuel, max_delivery, ls (load "
+    "shedding) or gasmodels (default for matgas files).")]
+OperateObjective = Annotated[str | None, typer.Option(
+    metavar="NAME", help="Objective: power (default: least compressor power) or feasibility "
+    "(the first operation that breaks no bound).")]
+ExpansionObjective = Annotated[str | None, typer.Option(
+    metavar="NAME", help="Objective: cost (default: the cheapest set) or ls (the largest "
+    "delivered load with every candidate available; not with --formulation linear).")]
+
+
+def _load(ui: Ui, network: Path | None, scenario: str | None, problem: str,
+          check: Check | None = None) -> tuple[Network, dict[str, Any]]:
+    """The network (and problem options the dataset brings, e.g. monthly periods); ``check``
+    runs on the network as soon as it is read."""
     if network is None:
         from gasunion.datasets.central_asia import SCENARIOS, central_asia
 
@@ -74,11 +109,19 @@ def _load(ui: Ui, network: Path | None, scenario: str | None, problem: str
                            f"choose one of {', '.join(SCENARIOS)}")
         with ui.status(f"building the Central Asia network ({name}) ..."):
             if problem == "transport":
-                from gasunion.datasets.central_asia_monthly import central_asia_monthly
+                from gasunion.datasets.central_asia_monthly import (
+                    MONTHLY_OPTIONS,
+                    central_asia_monthly,
+                )
 
                 net, periods = central_asia_monthly(name)
-                return net, {"periods": periods}
+                net.name = f"Central Asia ({name})"  # the title says what the periods are
+                if check is not None:
+                    check(net)
+                return net, {"periods": periods, **MONTHLY_OPTIONS}
             net = central_asia(name)
+            if check is not None:
+                check(net)
             if problem == "security":  # the dataset's sourced design capacities (no bounds
                 from gasunion.datasets.central_asia_capacities import (  # in the network)
                     central_asia_capacities,
@@ -92,6 +135,8 @@ def _load(ui: Ui, network: Path | None, scenario: str | None, problem: str
                        "nomination .scn for a GasLib network)")
     net = load(ui, network, scn)
     check_nomination(net, network, scn, f"optimize {problem}")
+    if check is not None:
+        check(net)
     return net, {}
 
 
@@ -108,6 +153,27 @@ def _periods(value: str | None) -> Any:
     return n
 
 
+def _check_periods(n: int | None) -> Check | None:
+    """--periods N against the size of the linear model (before the dataset's periods or the
+    model are built): exit 2 with the largest N that fits."""
+    if n is None:
+        return None
+
+    def check(net: Network) -> None:
+        from gasunion.optimize._linear_data import MAX_VARIABLES, variables_per_period
+
+        per = variables_per_period(net)
+        if per * n > MAX_VARIABLES:
+            raise CliError(
+                "bad_option", f"--periods {n}: the linear model would have about "
+                f"{per * n:,} variables ({per:,} per period), more than the limit of "
+                f"{MAX_VARIABLES:,} (about 1 kB of memory each to build and solve)",
+                hint=f"give at most --periods {MAX_VARIABLES // per} on this network, or "
+                "split the horizon into several runs (docs/optimize/transport.md, Limits)")
+
+    return check
+
+
 def _outages(values: list[str] | None) -> list[tuple[str, str]]:
     out = []
     for v in values or []:
@@ -118,19 +184,186 @@ def _outages(values: list[str] | None) -> list[tuple[str, str]]:
     return out
 
 
+def _check_outages(outages: list[tuple[str, str]]) -> Check:
+    """Every --outage names an element of the network (before the model is built)."""
+    def check(net: Network) -> None:
+        import difflib
+
+        from gasunion.network.schema import BRANCHES
+
+        allowed = (*BRANCHES, "sources", "sinks", "storages")
+        for comp, eid in outages:
+            if comp not in allowed:
+                raise CliError("bad_option", f"--outage {comp}:{eid}: {comp!r} is not a "
+                               f"component that can be out of service; give one of "
+                               f"{', '.join(allowed)}")
+            ids = net[comp].index.astype(str)
+            if eid not in ids:
+                close = difflib.get_close_matches(eid, list(ids), n=3)
+                raise CliError("bad_option", f"--outage {comp}:{eid}: the network has no "
+                               f"{comp} element {eid!r}"
+                               + (f" (did you mean {', '.join(close)}?)" if close else ""))
+
+    return check
+
+
 def _coalitions(values: list[str] | None) -> list[list[str]]:
-    return [[m.strip() for m in v.split(",") if m.strip()] for v in values or []]
+    groups = []
+    for v in values or []:
+        members = [m.strip() for m in v.split(",") if m.strip()]
+        if not members:
+            raise CliError("bad_option", f"--coalition {v!r}: give country codes or owners "
+                           "separated by commas, e.g. RU,KZ,UZ")
+        groups.append(members)
+    return groups
+
+
+def _check_coalitions(groups: list[list[str]]) -> Check:
+    """Every --coalition member is a country or an owner of the network (before the dataset's
+    capacities, the simulation and the outages are computed)."""
+    def check(net: Network) -> None:
+        from gasunion.optimize import OptimizationError
+        from gasunion.optimize.security import resolve_area
+
+        for g in groups:
+            try:
+                resolve_area(net, g)
+            except OptimizationError as exc:
+                why = exc.message.removeprefix(f"coalition {', '.join(g)}: ")
+                raise CliError("bad_option", f"--coalition {','.join(g)}: {why}",
+                               hint=exc.hint) from None
+
+    return check
+
+
+# ------------------------------------------------------------------ expansion candidates
+#: columns every candidate table needs (the others depend on the kind of candidate)
+_CANDIDATE_REQUIRED = ("kind", "construction_cost")
+
+
+def _read_candidates(path: Path) -> tuple[pd.DataFrame, list[int]]:
+    """The candidate CSV as text cells, and the line number of each row in the file (the
+    header is line 1; blank lines are skipped but counted). Structural problems (no header,
+    a required column missing, a row with the wrong number of fields) are reported together:
+    exit 2, each with its line."""
+    import pandas as pd
+
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except OSError as exc:
+        raise CliError("bad_input", f"--candidates {path}: cannot read the candidate table: "
+                       f"{exc.strerror or exc}") from None
+    except UnicodeDecodeError as exc:
+        raise CliError("bad_input", f"--candidates {path}: not a UTF-8 text file ({exc.reason} "
+                       f"at byte {exc.start})") from None
+    reader = csv.reader(text.splitlines(keepends=True))
+    header: list[str] | None = None
+    rows: list[list[str]] = []
+    lines: list[int] = []
+    problems: list[dict[str, Any]] = []
+    first = 1
+    try:
+        for rec in reader:
+            line, first = first, reader.line_num + 1
+            if not any(c.strip() for c in rec):
+                continue
+            cells = [c.strip() for c in rec]
+            if header is None:
+                header = cells
+                continue
+            if len(cells) != len(header):
+                problems.append({"file": str(path), "line": line, "column": "", "explanation":
+                                 f"{path} line {line}: {len(cells)} fields, the header (line 1) "
+                                 f"has {len(header)}"})
+                continue
+            rows.append(cells)
+            lines.append(line)
+    except csv.Error as exc:
+        raise CliError("bad_input", f"{path} line {reader.line_num}: not a CSV table: "
+                       f"{exc}") from None
+    if header is None:
+        raise CliError("bad_input", f"--candidates {path}: the file is empty (give a header "
+                       "line and one row per candidate; docs/optimize/expansion.md)")
+    dup = sorted({c for c in header if header.count(c) > 1})
+    missing = [c for c in _CANDIDATE_REQUIRED if c not in header]
+    for what, cols in (("twice", dup), ("missing", missing)):
+        if cols:
+            problems.insert(0, {"file": str(path), "line": 1, "column": ", ".join(cols),
+                                "explanation": f"{path} line 1 (header): column(s) "
+                                f"{', '.join(cols)} {what}"})
+    if problems:
+        raise CliError("bad_input", f"{path}: {len(problems)} problem(s) in the candidate "
+                       "table", diagnosis=problems)
+    return pd.DataFrame(rows, columns=header, dtype=object), lines
+
+
+def _cli_words(text: str, default: bool = False) -> str:
+    """The Python API's ``formulation='linear'`` in the command line's words (``default``:
+    no --formulation was given)."""
+    text = re.sub(r"formulation='(\w+)'", r"--formulation \1", text)
+    return re.sub(r"'(\w+)' is one steady state",
+                  r"the default, \1, is one steady state" if default
+                  else r"--formulation \1 is one steady state", text)
+
+
+def _check_candidates(ui: Ui, path: Path, table: pd.DataFrame, lines: list[int],
+                      formulation: str | None) -> Check:
+    """Every problem of the candidate table at once, each with its file, line, candidate and
+    column (exit 2), before the model is built; unknown columns are a warning."""
+    def check(net: Network) -> None:
+        import pandas as pd
+
+        from gasunion.optimize import OptimizationError
+        from gasunion.optimize._expansion_candidates import (
+            _OPTIONAL,
+            CANDIDATE_COLUMNS,
+            candidate_table,
+            describe,
+        )
+        from gasunion.optimize.expansion import DEFAULT_FORMULATION, FORMULATIONS
+
+        known = {"id", *CANDIDATE_COLUMNS, *_OPTIONAL}
+        for c in table.columns:
+            if c not in known:
+                ui.message(f"{path} line 1: column {c!r} is not a candidate column (ignored; "
+                           f"columns: id, {', '.join(CANDIDATE_COLUMNS)})", prefix="warning: ",
+                           prefix_style="bold yellow")
+        form = formulation or DEFAULT_FORMULATION
+        try:
+            candidate_table(net, table, formulation=form if form in FORMULATIONS else "linear")
+        except OptimizationError as exc:
+            diag = exc.diagnosis
+            if not len(diag) or "row" not in diag:
+                raise
+            rows = []
+            for r in diag.itertuples():
+                line = None if pd.isna(r.row) else lines[int(r.row)]
+                where = (f"{path} line {line}" if line is not None
+                         else f"{ui.extra.get('file') or 'the network file'}")
+                rows.append({"file": str(path) if line is not None else None, "line": line,
+                             "candidate": r.candidate, "column": r.column, "value": r.value,
+                             "explanation": f"{where} (candidate {r.candidate}): "
+                             + _cli_words(describe(r.column, r.value, r.problem),
+                                          default=formulation is None)})
+            raise CliError("bad_input", f"{path}: {len(rows)} problem(s) in the candidate "
+                           "table", diagnosis=rows,
+                           hint="columns and examples: docs/optimize/expansion.md") from None
+
+    return check
 
 
 def run(ui: Ui, problem: str, network: Path | None, scenario: str | None,
         formulation: str | None, friction: Friction | None, z: str | None, out: Path | None,
-        **options: Any) -> None:
-    """Load, solve, report: the body shared by every ``optimize`` command."""
+        check: Check | None = None, identical_days: bool = False, **options: Any) -> None:
+    """Load, solve, report: the body shared by every ``optimize`` command. ``check`` runs on
+    the network as soon as it is read (option values that name its elements, sizes)."""
     import gasunion.optimize as opt
 
     with ui.guard():
         ui.prepare_out(out)
-        net, extra = _load(ui, network, scenario, problem)
+        if network is not None:
+            ui.extra["file"] = str(network)
+        net, extra = _load(ui, network, scenario, problem, check)
         for k, v in extra.items():
             if options.get(k) is None:
                 options[k] = v
@@ -155,7 +388,7 @@ def run(ui: Ui, problem: str, network: Path | None, scenario: str | None,
             ui.emit_ok(network=net.name, file=network, **res.to_dict(),
                        tables=_json_tables(res), written=written)
             return
-        _print(ui, net, res, ui.ids)
+        _print(ui, net, res, ui.ids, identical_days)
         for path in written:
             ui.message(str(path), prefix="wrote ")
 
@@ -191,7 +424,8 @@ def _json_tables(res: OptimizationResult) -> dict[str, Any]:
     return out
 
 
-def _print(ui: Ui, net: Network, res: OptimizationResult, ids: bool) -> None:
+def _print(ui: Ui, net: Network, res: OptimizationResult, ids: bool,
+           identical_days: bool = False) -> None:
     from gasunion.cli.optimize_views import VIEWS, generic_views
     from gasunion.cli.render import num
 
@@ -199,7 +433,9 @@ def _print(ui: Ui, net: Network, res: OptimizationResult, ids: bool) -> None:
     unit = s.get("objective_unit") or ""
     times = ", ".join(f"{k.removesuffix('_time_s')} {num(s[k], '.2f')} s"
                       for k in ("build_time_s", "solve_time_s") if s.get(k) is not None)
-    ui.line(f"{res.problem} ({res.formulation}) on {net.name or 'the network'}: {res.status}")
+    what = ", ".join(p for p in (net.name or "the network", periods_phrase(res, identical_days),
+                                 _outage_phrase(net, res, ids)) if p)
+    ui.line(f"{res.problem} ({res.formulation}) on {what}: {res.status}")
     ui.line(f"objective {num(res.objective, '.6g')} {unit}".rstrip()
             + (f"; gap to the relaxation {num(100 * max(s['gap'], 0.0), '.3g')} %"
                if s.get("gap") is not None else "")
@@ -214,6 +450,49 @@ def _print(ui: Ui, net: Network, res: OptimizationResult, ids: bool) -> None:
         ui.line(f"assumption: {text}", style="dim")
 
 
+def _period_names(res: OptimizationResult) -> list[str]:
+    """The periods of a multi-period result in order (none for one steady state)."""
+    for df in res.tables.values():
+        if "period" in (df.index.names or []):
+            return [str(p) for p in df.index.get_level_values("period").unique()]
+    return []
+
+
+def periods_phrase(res: OptimizationResult, identical_days: bool = False) -> str:
+    """What the periods of ``res`` are, for the title: ``12 months (2023-01 to 2023-12)``,
+    ``3 identical days (d1 to d3)``, ``one day`` ('' for a problem without periods)."""
+    names = _period_names(res)
+    if not names:
+        return ""
+    n = len(names)
+    if names == ["p1"]:
+        return "one day"
+    span = f"({names[0]} to {names[-1]})" if n > 1 else f"({names[0]})"
+    if all(re.fullmatch(r"\d{4}-\d{2}", p) for p in names):
+        kind = "month" if n == 1 else "months"
+    elif names == [f"d{i + 1}" for i in range(n)]:
+        kind = ("identical " if identical_days and n > 1 else "") + ("day" if n == 1 else "days")
+    else:
+        kind = "period" if n == 1 else "periods"
+    return f"{'one' if n == 1 else n} {kind} {span}"
+
+
+def _outage_phrase(net: Network, res: OptimizationResult, ids: bool) -> str:
+    """``with pipes:P12 (name) out of service`` for the load shedding ('' otherwise)."""
+    if res.problem != "shed":
+        return ""
+    from gasunion.cli.render import name_of
+
+    outs = res.summary.get("outages") or []
+    if not outs:
+        return "with nothing out of service"
+    parts = []
+    for comp, eid in outs:
+        name = name_of(net, str(comp), eid, ids)
+        parts.append(f"{comp}:{eid}" + (f" ({name})" if name != str(eid) else ""))
+    return "with " + ", ".join(parts) + " out of service"
+
+
 # ------------------------------------------------------------------------------ commands
 def _cmd(name: str, short: str, help_text: str) -> Any:
     return optimize_app.command(name, cls=Command, short_help=short, help=help_text)
@@ -225,15 +504,17 @@ def _cmd(name: str, short: str, help_text: str) -> Any:
       "Without NETWORK: the Central Asia dataset month by month (12 periods).")
 def transport_cmd(network: NetworkOpt = None, scenario: ScenarioStr = None,
                   formulation: FormulationOpt = None, periods: Annotated[str | None, typer.Option(
-                      metavar="N", help="N identical daily periods (default: the dataset's "
-                      "months, or one period).")] = None,
-                  objective: ObjectiveOpt = None, friction: FrictionOpt = None, z: ZOpt = None,
-                  out: OutOpt = None, as_json: JsonFlag = False, ids: IdsFlag = False) -> None:
+                      metavar="N", help="N identical daily periods at the network's "
+                      "set-points (default: the dataset's months, or one day); at most "
+                      "2,000,000 variables in all (docs/optimize/transport.md).")] = None,
+                  objective: TransportObjective = None, friction: FrictionOpt = None,
+                  z: ZOpt = None, out: OutOpt = None, as_json: JsonFlag = False,
+                  ids: IdsFlag = False) -> None:
     ui = Ui("optimize transport", as_json=as_json, ids=ids)
     with ui.guard():
         n = _periods(periods)
-    run(ui, "transport", network, scenario, formulation, friction, z, out, periods=n,
-        objective=objective)
+    run(ui, "transport", network, scenario, formulation, friction, z, out,
+        check=_check_periods(n), identical_days=n is not None, periods=n, objective=objective)
 
 
 @_cmd("ogf", "Optimal gas flow: one steady state (NLP with IPOPT, or a relaxation).",
@@ -241,7 +522,7 @@ def transport_cmd(network: NetworkOpt = None, scenario: ScenarioStr = None,
       "power or maximum delivery; matgas files default to GasModels' own objective. "
       "Formulations: nlp (CasADi + IPOPT), relaxed (gap reported).")
 def ogf_cmd(network: NetworkOpt = None, scenario: ScenarioStr = None,
-            formulation: FormulationOpt = None, objective: ObjectiveOpt = None,
+            formulation: OgfFormulation = None, objective: OgfObjective = None,
             friction: FrictionOpt = None, z: ZOpt = None, out: OutOpt = None,
             as_json: JsonFlag = False, ids: IdsFlag = False) -> None:
     ui = Ui("optimize ogf", as_json=as_json, ids=ids)
@@ -253,7 +534,7 @@ def ogf_cmd(network: NetworkOpt = None, scenario: ScenarioStr = None,
       "the steady state of the nomination violates no bound; --out DIR writes the operated "
       "network as DIR/network.json, which gasunion simulate DIR/network.json confirms.")
 def operate_cmd(network: NetworkOpt = None, scenario: ScenarioStr = None,
-                formulation: FormulationOpt = None, objective: ObjectiveOpt = None,
+                formulation: OperateFormulation = None, objective: OperateObjective = None,
                 friction: FrictionOpt = None, z: ZOpt = None, out: OutOpt = None,
                 as_json: JsonFlag = False, ids: IdsFlag = False) -> None:
     ui = Ui("optimize operate", as_json=as_json, ids=ids)
@@ -265,29 +546,22 @@ def operate_cmd(network: NetworkOpt = None, scenario: ScenarioStr = None,
       "upgrades) that meets the demand or transit target (MILP with HiGHS).")
 def expansion_cmd(network: NetworkOpt = None, scenario: ScenarioStr = None,
                   candidates: Annotated[Path | None, typer.Option(
-                      metavar="FILE.csv", help="Candidate table: one row per candidate, "
-                      "columns kind (pipe|compressor|reverse), from_junction, to_junction, "
+                      metavar="FILE", help="Candidate table (CSV), one row per candidate: "
+                      "id, kind (pipe, compressor or reverse), from_junction, to_junction, "
                       "diameter_mm, length_km, mass_flow_max_kg_s, mass_flow_min_kg_s, element "
-                      "(for reverse), construction_cost (docs/optimize/expansion.md). matgas "
-                      "files bring their own (ne_pipe, ne_compressor).")] = None,
-                  formulation: FormulationOpt = None, objective: ObjectiveOpt = None,
+                      "(the branch a reverse upgrade raises), construction_cost; see "
+                      "docs/optimize/expansion.md. matgas files bring their own.")] = None,
+                  formulation: ExpansionFormulation = None, objective: ExpansionObjective = None,
                   friction: FrictionOpt = None, z: ZOpt = None, out: OutOpt = None,
                   as_json: JsonFlag = False, ids: IdsFlag = False) -> None:
     ui = Ui("optimize expansion", as_json=as_json, ids=ids)
-    table = None
+    table, check = None, None
     with ui.guard():
         if candidates is not None:
-            import pandas as pd
-
-            try:
-                table = pd.read_csv(candidates, skipinitialspace=True)
-            except (OSError, ValueError) as exc:
-                raise CliError("bad_input", f"{candidates}: cannot read the candidate table: "
-                               f"{exc}") from None
-            if "id" in table.columns:
-                table = table.set_index("id")
-    run(ui, "expansion", network, scenario, formulation, friction, z, out, objective=objective,
-        candidates=table)
+            table, lines = _read_candidates(candidates)
+            check = _check_candidates(ui, candidates, table, lines, formulation)
+    run(ui, "expansion", network, scenario, formulation, friction, z, out, check=check,
+        objective=objective, candidates=table)
 
 
 @_cmd("shed", "Load shedding by priority after an outage.",
@@ -297,18 +571,20 @@ def shed_cmd(network: NetworkOpt = None, scenario: ScenarioStr = None,
              outage: Annotated[list[str] | None, typer.Option(
                  metavar="COMPONENT:ID", help="An element out of service, e.g. pipes:P12 "
                  "(repeatable).")] = None,
-             formulation: FormulationOpt = None, friction: FrictionOpt = None, z: ZOpt = None,
+             formulation: ShedFormulation = None, friction: FrictionOpt = None, z: ZOpt = None,
              out: OutOpt = None, as_json: JsonFlag = False, ids: IdsFlag = False) -> None:
     ui = Ui("optimize shed", as_json=as_json, ids=ids)
     with ui.guard():
         outages = _outages(outage)
-    run(ui, "shed", network, scenario, formulation, friction, z, out, outages=outages)
+    run(ui, "shed", network, scenario, formulation, friction, z, out,
+        check=_check_outages(outages), outages=outages)
 
 
 @_cmd("security", "N-1 per country or coalition, supplier HHI, single-element outages.",
       "Security of supply: the N-1 indicator (Regulation (EU) 2017/1938, Annex II), the HHI "
       "of import sources and the unserved demand of every single-element outage, per country "
-      "and for the coalitions given (e.g. --coalition RU,KZ,UZ --coalition KZ,KG,TJ,TM,UZ).")
+      "and for the coalitions given (e.g. --coalition RU,KZ,UZ --coalition KZ,KG,TJ,TM,UZ). "
+      "A network without countries (GasLib, matgas) is one area, the whole network.")
 def security_cmd(network: NetworkOpt = None, scenario: ScenarioStr = None,
                  coalition: Annotated[list[str] | None, typer.Option(
                      metavar="A,B,...", help="Countries (or parties) pooled as one coalition "
@@ -317,6 +593,7 @@ def security_cmd(network: NetworkOpt = None, scenario: ScenarioStr = None,
                  z: ZOpt = None, out: OutOpt = None, as_json: JsonFlag = False,
                  ids: IdsFlag = False) -> None:
     ui = Ui("optimize security", as_json=as_json, ids=ids)
-    groups = _coalitions(coalition)
+    with ui.guard():
+        groups = _coalitions(coalition)
     run(ui, "security", network, scenario, formulation, friction, z, out,
-        compare=groups or None)
+        check=_check_coalitions(groups) if groups else None, compare=groups or None)

@@ -3,6 +3,9 @@
 
 Month-by-month views (transport) pivot periods into columns when there are at most 12 of
 them, else show the minimum, mean and maximum over the periods.
+
+Nothing is cut: numbers never wrap (``no_wrap``), names and ids wrap at spaces and fold only
+a word longer than the whole column (:func:`_text_column`, :func:`_number_column`).
 """
 
 from __future__ import annotations
@@ -30,13 +33,37 @@ MONTHS = {f"{m:02d}": n for m, n in enumerate(
 
 
 def _label(period: Any) -> str:
-    """``2023-01`` -> ``Jan``; other period names as they are (shortened to 6 characters)."""
+    """``2023-01`` -> ``Jan``; other period names as they are."""
     m = re.fullmatch(r"\d{4}-(\d{2})", str(period))
-    return MONTHS.get(m.group(1), str(period)) if m else str(period)[:6]
+    return MONTHS.get(m.group(1), str(period)) if m else str(period)
 
 
-def _short(text: str, width: int) -> str:
-    return text if len(text) <= width else text[: width - 1] + "…"
+def _text_column(t: Table, header: str, **kw: Any) -> None:
+    """A column of names or ids: wraps at spaces, folds only a word longer than the column
+    (never an ellipsis)."""
+    t.add_column(header, overflow="fold", **kw)
+
+
+def _number_column(t: Table, header: str) -> None:
+    """A column of numbers (or short codes): never wrapped or cut."""
+    t.add_column(header, justify="right", no_wrap=True)
+
+
+def period_ranges(periods: list[Any], order: list[Any]) -> str:
+    """``Jan-Mar, Oct-Dec`` (runs of consecutive periods of ``order``), or for more than four
+    runs ``N of M periods, first to last``."""
+    pos = sorted({order.index(p) for p in periods if p in order})
+    runs: list[tuple[int, int]] = []
+    for k in pos:
+        if runs and k == runs[-1][1] + 1:
+            runs[-1] = (runs[-1][0], k)
+        else:
+            runs.append((k, k))
+    if len(runs) > 4:
+        return (f"{len(pos)} of {len(order)} periods, {_label(order[pos[0]])} to "
+                f"{_label(order[pos[-1]])}")
+    return ", ".join(_label(order[a]) if a == b else f"{_label(order[a])}-{_label(order[b])}"
+                     for a, b in runs)
 
 
 def system_name(name: str) -> str:
@@ -58,18 +85,19 @@ def _pivot(values: pd.Series, title: str, row_label: str, spec: str = ".0f",
     wide = values.unstack("period", fill_value=0.0)
     periods = list(wide.columns)
     t = _table(title, caption)
-    t.add_column(row_label)
+    _text_column(t, row_label)
     if len(periods) <= 12:
+        t.padding = (0, 0, 0, 0)  # the column separator alone: 12 months and a name fit 80
         for p in periods:
-            t.add_column(_label(p), justify="right")
+            _number_column(t, _label(p))
         for row, r in wide.iterrows():
-            t.add_row(_short(str(row), 16), *(num(v, spec) for v in r.to_numpy()))
+            t.add_row(str(row), *(num(v, spec) for v in r.to_numpy()))
     else:
         for c in ("min", "mean", "max"):
-            t.add_column(c, justify="right")
+            _number_column(t, c)
         for row, r in wide.iterrows():
             v = r.to_numpy(float)
-            t.add_row(_short(str(row), 30), num(np.nanmin(v), spec), num(np.nanmean(v), spec),
+            t.add_row(str(row), num(np.nanmin(v), spec), num(np.nanmean(v), spec),
                       num(np.nanmax(v), spec))
     return t
 
@@ -106,12 +134,12 @@ def transport_views(net: Network, res: OptimizationResult, ids: bool) -> list[Ta
 
 
 def _borders(net: Network, b: pd.DataFrame, ids: bool) -> Table:
-    """Border points grouped by pipeline system and direction: peak flow against the
-    capacity in that direction."""
+    """Border points grouped by pipeline system and direction (with ``ids``: per element):
+    peak flow against the capacity in that direction."""
     d = b.reset_index()
     comp = d["component"].to_numpy()
-    d["system"] = [system_name(name_of(net, c, i, ids)) for c, i in zip(comp, d["id"],
-                                                                        strict=True)]
+    d["system"] = [str(i) if ids else system_name(name_of(net, c, i)) for c, i in
+                   zip(comp, d["id"], strict=True)]  # --ids: each element, its id whole
     fwd = d.assign(frm=d["from_country"], to=d["to_country"], flow=d["flow_forward_kg_s"],
                    cap=d["capacity_forward_kg_s"])
     rev = d.assign(frm=d["to_country"], to=d["from_country"], flow=d["flow_reverse_kg_s"],
@@ -125,13 +153,15 @@ def _borders(net: Network, b: pd.DataFrame, ids: bool) -> Table:
     kg_to_mcm = 86400.0 / (net.gas.rho_n * 1e6)
     g["util"] = g["flow"] / g["cap"].where(g["cap"] > 0)
     g = g.sort_values("util", ascending=False)
-    t = data_table("Border points: peak flow and capacity in the flow's direction, mcm/d",
-                   f"... and {len(g) - ROWS} more" if len(g) > ROWS else None)
-    for c, j in (("system", "left"), ("from", "left"), ("to", "left"), ("peak flow", "right"),
-                 ("capacity", "right"), ("use", "right")):
-        t.add_column(c, justify=j)  # type: ignore[arg-type]
+    t = _table("Border points: peak flow and capacity in the flow's direction, mcm/d",
+               f"... and {len(g) - ROWS} more" if len(g) > ROWS else None)
+    _text_column(t, "element" if ids else "system", ratio=1)
+    for c in ("from", "to"):
+        t.add_column(c, no_wrap=True)
+    for c in ("peak flow", "capacity", "use"):
+        _number_column(t, c)
     for (system, frm, to), r in g.head(ROWS).iterrows():
-        t.add_row(_short(str(system), 34), str(frm), str(to), num(r["flow"] * kg_to_mcm, ".1f"),
+        t.add_row(str(system), str(frm), str(to), num(r["flow"] * kg_to_mcm, ".1f"),
                   num(r["cap"] * kg_to_mcm, ".1f"), pct(r["util"]))
     return t
 
@@ -146,17 +176,18 @@ def _unserved(net: Network, res: OptimizationResult, ids: bool) -> list[Table]:
     short = d[d["unserved_mcm_d"] > 1e-6]
     if not len(short):
         return []
+    order = list(dict.fromkeys(d["period"]))
     g = short.groupby("id", sort=False).agg(
         unserved=("unserved_mcm_d", "mean"), demand=("demand_kg_s", "mean"),
-        periods=("period", lambda p: ", ".join(_label(x) for x in p)))
+        periods=("period", lambda p: period_ranges(list(p), order)))
     g = g.sort_values("unserved", ascending=False)
-    t = data_table("Demand not served (mean over the periods with a shortfall), mcm/d",
-                   f"... and {len(g) - ROWS} more" if len(g) > ROWS else None)
-    for c, j in (("demand point", "left"), ("unserved", "right"), ("periods", "left")):
-        t.add_column(c, justify=j, overflow="fold")  # type: ignore[arg-type]
+    t = _table("Demand not served (mean over the periods with a shortfall), mcm/d",
+               f"... and {len(g) - ROWS} more" if len(g) > ROWS else None)
+    _text_column(t, "demand point", ratio=2)
+    _number_column(t, "unserved")
+    _text_column(t, "periods", ratio=1)
     for i, r in g.head(ROWS).iterrows():
-        t.add_row(_short(name_of(net, "sinks", i, ids), 34), num(r["unserved"], ".2f"),
-                  _short(r["periods"], 30))
+        t.add_row(name_of(net, "sinks", i, ids), num(r["unserved"], ".2f"), r["periods"])
     return [t]
 
 
@@ -165,47 +196,65 @@ def security_views(net: Network, res: OptimizationResult, ids: bool) -> list[Tab
     out: list[Table] = []
     n1 = res.tables.get("n1")
     if n1 is not None and len(n1):
+        notes = []
+        if not n1.get("complete", pd.Series(True, index=n1.index)).astype(bool).all():
+            notes.append("* a lower bound: a term is missing in the data (see --out n1.csv)")
+        if not np.isfinite(n1["n1_pct"].to_numpy(float)).all():
+            notes.append("n/a: D max is 0 (no sink withdraws on the design day)")
         t = _table("N-1 (Regulation (EU) 2017/1938, Annex II), mcm/d",
-                       "* a lower bound: a term is missing in the data (see --out n1.csv)")
-        for c in ("area", "EP", "P", "S", "largest", "D max", "N-1"):
-            t.add_column(c, justify="left" if c in ("area", "largest") else "right")
+                   "\n".join(notes) or None)
+        _text_column(t, "area")
+        for c in ("EP", "P", "S"):
+            _number_column(t, c)
+        _text_column(t, "largest", ratio=1)
+        for c in ("D max", "N-1"):
+            _number_column(t, c)
         for area, r in n1.iterrows():
             mark = "" if bool(r.get("complete", True)) else "*"
-            t.add_row(_short(str(area), 16), num(r["ep_m_mcm_d"], ".0f"),
+            t.add_row(str(area), num(r["ep_m_mcm_d"], ".0f"),
                       num(r["p_m_mcm_d"], ".0f"), num(r["s_m_mcm_d"], ".0f"),
-                      _short(str(r.get("i_m_name") or r.get("i_m_element") or ""), 20),
+                      str(r.get("i_m_name") or r.get("i_m_element") or ""),
                       num(r["d_max_mcm_d"], ".0f"), num(r["n1_pct"], ".0f") + " %" + mark)
         out.append(t)
     hhi = res.tables.get("hhi")
     if hhi is not None and len(hhi):
         t = _table("Supplier dependency: HHI of imports by origin (0-10,000)")
-        for c in ("area", "imports mcm/d", "HHI", "largest origin"):
-            t.add_column(c, justify="left" if c in ("area", "largest origin") else "right")
+        _text_column(t, "area")
+        for c in ("imports mcm/d", "HHI"):
+            _number_column(t, c)
+        t.add_column("largest origin", no_wrap=True)
         shares = hhi[[c for c in hhi.columns if c.startswith("share_")]]
         for area, r in hhi.iterrows():
             s = shares.loc[area].dropna()
             top = (f"{s.idxmax().removeprefix('share_').removesuffix('_pct')} "
-                   f"{s.max():.0f} %") if len(s) and s.max() > 0 else ""
-            t.add_row(_short(str(area), 16), num(r["imports_mcm_d"], ".1f"),
-                      num(r["hhi"], ".0f"), top)
+                   f"{s.max():.0f} %") if len(s) and s.max() > 0 else (
+                       "no imports" if not r["imports_mcm_d"] else "")
+            t.add_row(str(area), num(r["imports_mcm_d"], ".1f"), num(r["hhi"], ".0f"), top)
         out.append(t)
     ot = res.tables.get("outages")
     if ot is not None and len(ot):
         hit = ot[ot["unserved_mcm_d"] > 1e-6]
         worst = hit.sort_values("unserved_mcm_d", ascending=False).drop_duplicates("area")
+        worst = worst.set_index("area")
         n_hit = hit.groupby("area")["element"].nunique()
         t = _table("The worst single-element outage of each area: demand not served, mcm/d",
-                   "outages: how many single-element outages leave some demand unserved")
-        for c, j in (("area", "left"), ("worst outage", "left"), ("unserved", "right"),
-                     ("share", "right"), ("outages", "right")):
-            t.add_column(c, justify=j)  # type: ignore[arg-type]
-        for _, r in worst.iterrows():
+                   f"outages: how many of the {int(ot.groupby('area').size().max())} "
+                   "single-element outages leave some demand unserved")
+        _text_column(t, "area")
+        _text_column(t, "worst outage", ratio=1)
+        for c in ("unserved", "share", "outages"):
+            _number_column(t, c)
+        areas = [a for a in res.summary.get("areas") or [] if a in set(ot["area"])]
+        for area in areas or list(dict.fromkeys(ot["area"])):
+            if area not in worst.index:
+                t.add_row(str(area), "none", num(0.0, ".1f"), pct(0.0), "0")
+                continue
+            r = worst.loc[area]
             name = r.get("name")
             label = (str(name) if isinstance(name, str) and name.strip() and not ids
                      else name_of(net, str(r["component"]), r["element"], ids))
-            t.add_row(_short(str(r["area"]), 16), _short(label, 34),
-                      num(r["unserved_mcm_d"], ".1f"), pct(r.get("unserved_share")),
-                      str(int(n_hit.get(r["area"], 0))))
+            t.add_row(str(area), label, num(r["unserved_mcm_d"], ".1f"),
+                      pct(r.get("unserved_share")), str(int(n_hit.get(area, 0))))
         out.append(t)
     return out
 
@@ -255,15 +304,18 @@ def generic_views(net: Network, res: OptimizationResult, ids: bool) -> list[Tabl
         labelled = not isinstance(df.index, pd.RangeIndex)  # row numbers say nothing
         idx = df.index.name or "id"
         if labelled:
-            t.add_column("element" if idx == "id" else idx)
+            _text_column(t, "element" if idx == "id" else idx)
         for c in cols:
-            t.add_column(c, justify="right" if pd.api.types.is_numeric_dtype(df[c]) else "left")
+            if pd.api.types.is_numeric_dtype(df[c]):
+                _number_column(t, c)
+            else:
+                _text_column(t, c)
         comp = name if name in COMPONENTS else None
         for i, r in df.head(ROWS).iterrows():
             label = name_of(net, comp, i, ids) if comp and _unique(net, comp) else str(i)
             cells = [_cell(0.0 if isinstance(v, float) and abs(v) < 1e-6 else v)  # round-off
                      for v in r[cols].tolist()]
-            t.add_row(*([_short(label, 28)] if labelled else []), *cells)
+            t.add_row(*([label] if labelled else []), *cells)
         out.append(t)
     return out
 

@@ -38,7 +38,8 @@ from gasunion.network import Network
 from gasunion.network.schema import BRANCHES
 from gasunion.optimize.result import OptimizationError
 
-__all__ = ["CANDIDATE_COLUMNS", "KINDS", "candidate_table", "network_with", "to_records"]
+__all__ = ["CANDIDATE_COLUMNS", "KINDS", "PROBLEM_COLUMNS", "candidate_table", "describe",
+           "network_with", "to_records"]
 
 KINDS = ("pipe", "compressor", "reverse")
 CANDIDATE_COLUMNS = ("kind", "from_junction", "to_junction", "diameter_mm", "length_km",
@@ -78,12 +79,15 @@ def _branch_of(net: Network, ids: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     return comp, hits
 
 
-def candidate_table(net: Network, candidates: Any = None) -> pd.DataFrame:
+def candidate_table(net: Network, candidates: Any = None, *,
+                    formulation: str = "linear") -> pd.DataFrame:
     """The validated candidate table (see the module docstring).
 
     ``candidates``: a DataFrame (merged with the network's matgas candidates, if any), a
     matgas-style dict ``{"ne_pipe": [...], "ne_compressor": [...]}`` (replaces them) or None
-    (the network's own). Raises ``bad_input`` naming the offending rows.
+    (the network's own). ``formulation``: the expansion formulation the table is for (reverse
+    upgrades need ``"linear"``). Every bad row is reported at once: ``bad_input`` whose
+    ``diagnosis`` has one row per problem (:data:`PROBLEM_COLUMNS`).
     """
     meta = net.meta.get("candidates", {}) or {}
     if isinstance(candidates, dict):
@@ -92,6 +96,8 @@ def candidate_table(net: Network, candidates: Any = None) -> pd.DataFrame:
         given = pd.DataFrame(candidates) if candidates is not None else pd.DataFrame()
         if len(given) and "id" in given.columns:
             given = given.set_index("id")
+        if len(given):
+            given = given.assign(**{_ROW: np.arange(len(given))})
         tab = pd.concat([t for t in (_from_matgas(meta), given) if len(t)]) if (
             len(given) or meta) else pd.DataFrame()
     if not len(tab):
@@ -102,53 +108,122 @@ def candidate_table(net: Network, candidates: Any = None) -> pd.DataFrame:
                                 "columns (docs/optimize/expansion.md has an example)")
     tab = tab.copy()
     tab.index = pd.Index(tab.index.astype(str), name="id")
+    if _ROW not in tab:
+        tab[_ROW] = np.nan
     for c in CANDIDATE_COLUMNS + _OPTIONAL:
         if c not in tab:
             tab[c] = "" if c in _TEXT else np.nan
     for c in _TEXT:
-        tab[c] = tab[c].fillna("").astype(str)
+        tab[c] = tab[c].fillna("").astype(str).str.strip()
+    raw = tab.copy()
     num = [c for c in CANDIDATE_COLUMNS + _OPTIONAL if c not in _TEXT]
     tab[num] = tab[num].apply(pd.to_numeric, errors="coerce")
-    _validate(net, tab)
-    return tab
+    problems = _Problems(raw)
+    for c in num:  # given but not a number: say so (the checks below would only say "missing")
+        given = raw[c].notna() & (raw[c].astype(str).str.strip() != "")
+        problems.add(given & tab[c].isna(), c, "must be a number")
+    _validate(net, tab, problems, formulation)
+    problems.raise_if_any()
+    return tab.drop(columns=_ROW)
 
 
-def _fail(tab: pd.DataFrame, mask: Any, what: str) -> None:
-    m = np.asarray(mask, dtype=bool)
-    if m.any():
-        raise OptimizationError("bad_input", f"candidates {', '.join(tab.index[m][:5])}: {what}")
+#: Columns of the diagnosis of a bad candidate table: ``candidate`` (id), ``row`` (0-based
+#: position in the table given; empty for the network's own matgas candidates), ``column``,
+#: ``value`` (as given), ``problem`` and ``explanation`` (all of it in words).
+PROBLEM_COLUMNS = ("candidate", "row", "column", "value", "problem", "explanation")
+_ROW = "__row__"
 
 
-def _validate(net: Network, tab: pd.DataFrame) -> None:
-    if tab.index.has_duplicates:
-        raise OptimizationError("bad_input", "candidates: duplicate ids "
-                                + ", ".join(tab.index[tab.index.duplicated()][:5]))
+def _shown(value: Any) -> str:
+    """A cell as the user wrote it ('' when empty)."""
+    if value is None:
+        return ""
+    if isinstance(value, (float, np.floating)):
+        return "" if np.isnan(value) else f"{float(value):g}"
+    if isinstance(value, (int, np.integer)):
+        return str(int(value))
+    return str(value)
+
+
+def describe(column: str, value: str, problem: str) -> str:
+    """``column kind is 'pipee'; it must be one of ...`` (``is empty`` when nothing given)."""
+    what = f"is {value!r}" if value != "" else "is empty"
+    return f"column {column} {what}; it {problem}"
+
+
+class _Problems:
+    """Every problem of a candidate table, one row per (candidate, column); a column already
+    reported for a row is not reported again by a later check."""
+
+    def __init__(self, raw: pd.DataFrame) -> None:
+        self.raw = raw
+        self.rows: list[dict[str, Any]] = []
+        self._seen: set[tuple[int, str]] = set()
+
+    def add(self, mask: Any, column: str, problem: str) -> None:
+        for k in np.flatnonzero(np.asarray(mask, dtype=bool)):
+            if (int(k), column) in self._seen:
+                continue
+            self._seen.add((int(k), column))
+            cid = str(self.raw.index[k])
+            value = cid if column == "id" else self.raw[column].iloc[k]
+            shown = _shown(value)
+            pos = self.raw[_ROW].iloc[k]
+            self.rows.append({"candidate": cid,
+                              "row": int(pos) if pd.notna(pos) else None,
+                              "column": column, "value": shown, "problem": problem,
+                              "explanation": f"candidate {cid}: {describe(column, shown, problem)}"})
+
+    def raise_if_any(self) -> None:
+        if not self.rows:
+            return
+        diag = pd.DataFrame(self.rows, columns=list(PROBLEM_COLUMNS))
+        order = diag["row"].fillna(-1).to_numpy(float)
+        diag = diag.iloc[np.argsort(order, kind="stable")].reset_index(drop=True)
+        n_rows = len(diag[["candidate", "row"]].astype(str).drop_duplicates())
+        shown = "; ".join(f"candidate {r.candidate}: {describe(r.column, r.value, r.problem)}"
+                          for r in diag.head(5).itertuples())
+        more = f" (and {len(diag) - 5} more)" if len(diag) > 5 else ""
+        raise OptimizationError("bad_input", f"candidates: {len(diag)} problem(s) in {n_rows} "
+                                f"row(s): {shown}{more}", diagnosis=diag)
+
+
+def _validate(net: Network, tab: pd.DataFrame, problems: _Problems, formulation: str) -> None:
+    dup = tab.index.duplicated(keep=False)
+    problems.add(dup, "id", "must be unique (another row has the same id)")
     kind = tab["kind"].to_numpy(object)
-    _fail(tab, ~np.isin(kind, KINDS), "kind must be one of " + ", ".join(KINDS))
+    problems.add(~np.isin(kind, KINDS), "kind", "must be one of " + ", ".join(KINDS))
     cost = tab["construction_cost"].to_numpy(float)
-    _fail(tab, ~np.isfinite(cost) | (cost < 0), "construction_cost must be a number >= 0")
-    new = kind != "reverse"
+    problems.add(~np.isfinite(cost) | (cost < 0), "construction_cost",
+                 "must be a number >= 0 (the investment)")
+    new = np.isin(kind, ("pipe", "compressor"))
     nodes = net.junctions.index
-    _fail(tab, new & ~(tab["from_junction"].isin(nodes) & tab["to_junction"].isin(nodes)),
-          "from_junction/to_junction must name junctions of the network")
+    for end in ("from_junction", "to_junction"):
+        problems.add(new & ~tab[end].isin(nodes).to_numpy(), end,
+                     "must name a junction of the network")
     pipe = kind == "pipe"
-    _fail(tab, pipe & ~((tab["diameter_mm"] > 0) & (tab["length_km"] > 0)).to_numpy(),
-          "a pipe needs diameter_mm > 0 and length_km > 0")
+    for c, unit in (("diameter_mm", "inner diameter in mm"), ("length_km", "length in km")):
+        problems.add(pipe & ~(tab[c] > 0).to_numpy(), c, f"must be the pipe's {unit}, > 0")
     fmax = tab["mass_flow_max_kg_s"].to_numpy(float)
-    _fail(tab, (kind == "compressor") & ~(np.isfinite(fmax) & (fmax >= 0)),
-          "a compressor needs a finite mass_flow_max_kg_s >= 0")
+    problems.add((kind == "compressor") & ~(np.isfinite(fmax) & (fmax >= 0)),
+                 "mass_flow_max_kg_s", "must be the compressor's capacity, kg/s >= 0")
     rev = kind == "reverse"
+    if formulation != "linear":
+        problems.add(rev, "kind", "must be pipe or compressor: reverse upgrades need "
+                     f"formulation='linear' ({formulation!r} is one steady state)")
     fmin = tab["mass_flow_min_kg_s"].to_numpy(float)
-    _fail(tab, rev & ~(np.isfinite(fmin) & (fmin <= 0)),
-          "a reverse upgrade needs mass_flow_min_kg_s <= 0 (the new reverse bound)")
+    problems.add(rev & ~(np.isfinite(fmin) & (fmin <= 0)), "mass_flow_min_kg_s",
+                 "must be the element's new lower flow bound, kg/s <= 0")
     comp, hits = _branch_of(net, tab["element"])
-    _fail(tab, rev & (hits == 0), "element names no existing branch")
-    _fail(tab, rev & (hits > 1), "element names branches of several components")
-    _fail(tab, rev & tab["element"].duplicated(keep=False).to_numpy(),
-          "one reverse upgrade per element (give the largest as one row)")
+    problems.add(rev & (hits == 0), "element", "must name an existing branch")
+    problems.add(rev & (hits > 1), "element", "must name one branch (the id is used by "
+                 "several components)")
+    problems.add(rev & (hits == 1) & tab["element"].duplicated(keep=False).to_numpy(), "element",
+                 "must have one reverse upgrade only (give the largest as one row)")
     clash = tab.index.isin(pd.Index(np.concatenate([net[c].index.astype(str) for c in
                                                     ("pipes", "compressors")])))
-    _fail(tab, new & clash, "id already used by an existing pipe or compressor")
+    problems.add(new & clash, "id", "must differ from the ids of existing pipes and "
+                 "compressors")
     tab["component"] = np.where(rev, comp, np.where(kind == "pipe", "pipes", "compressors"))
 
 
@@ -186,7 +261,8 @@ def to_records(tab: pd.DataFrame) -> dict[str, list[dict[str, Any]]]:
     rev = tab.index[tab["kind"] == "reverse"]
     if len(rev):
         raise OptimizationError("bad_input", f"candidates {', '.join(rev[:5])}: reverse "
-                                "upgrades need formulation='linear'")
+                                "upgrades need formulation='linear'",
+                                hint="on the command line: --formulation linear")
     out: dict[str, list[dict[str, Any]]] = {"ne_pipe": [], "ne_compressor": []}
     for kind, key in (("pipe", "ne_pipe"), ("compressor", "ne_compressor")):
         sub = tab[tab["kind"] == kind].rename(columns={"ratio_min": "c_ratio_min",

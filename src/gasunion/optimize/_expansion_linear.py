@@ -43,7 +43,7 @@ from gasunion.optimize.result import OptimizationError, OptimizationResult
 __all__ = ["solve_linear_expansion"]
 
 _DATA_OPTIONS = ("friction", "z", "pipe_capacity", "fuel_share_default", "storage_cyclic",
-                 "flow_cost_per_kg")
+                 "flow_cost_per_kg", "max_variables")
 
 
 def _da(a: np.ndarray, periods: pd.Index, pos: np.ndarray) -> xr.DataArray:
@@ -110,7 +110,7 @@ def solve_linear_expansion(net: Network, tab: pd.DataFrame, *, periods: Any = No
                            **options: Any) -> OptimizationResult:
     """Cheapest candidate set meeting ``serve`` and ``transit`` in every period (see the module
     docstring). ``options``: ``friction``, ``z``, ``pipe_capacity``, ``fuel_share_default``,
-    ``storage_cyclic``, ``flow_cost_per_kg`` as in :func:`~gasunion.optimize.transport.
+    ``storage_cyclic``, ``flow_cost_per_kg``, ``max_variables`` as in :func:`~gasunion.optimize.transport.
     transport`. Raises ``infeasible`` (with the transport diagnosis, every candidate built)
     when no candidate set meets the target."""
     say = progress or (lambda _s: None)

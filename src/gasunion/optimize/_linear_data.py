@@ -22,7 +22,14 @@ from gasunion.physics.compressibility import make_z_model
 from gasunion.physics.friction import lambda_nikuradse, lambda_weymouth
 from gasunion.physics.pipe import pipe_resistance
 
-__all__ = ["RULES", "LinearData", "linear_data", "make_periods"]
+__all__ = ["MAX_VARIABLES", "RULES", "LinearData", "check_size", "linear_data", "make_periods",
+           "variables_per_period"]
+
+#: Default upper limit on the variables of a linear model (periods x per-period variables).
+#: A variable costs about 1 kB of memory to build and solve (measured: the Central Asia
+#: network, 365 daily periods, 191 260 variables, 190 MB): 2 million is about 2 GB. Raise it
+#: with ``max_variables=`` on a machine with the memory.
+MAX_VARIABLES = 2_000_000
 
 #: Defaults for missing data (stated in every result's ``summary["assumptions"]``).
 RULES = (
@@ -88,6 +95,36 @@ def make_periods(periods: Periods | int | None) -> Periods:
                             f"object, got {periods!r}")
 
 
+def variables_per_period(net: Network) -> int:
+    """Variables of the linear model per period (an upper bound: in-service elements, before
+    closed or off branches are dropped): supply per source, served per sink, forward and
+    reverse flow per branch, injection, withdrawal and inventory per storage."""
+    def live(comp: str) -> int:
+        df = net[comp]
+        return int(df["in_service"].astype(bool).sum()) if len(df) else 0
+
+    return (live("sources") + live("sinks") + 3 * live("storages")
+            + 2 * sum(live(c) for c in BRANCHES))
+
+
+def check_size(net: Network, n_periods: int, max_variables: int | None = None) -> int:
+    """The estimated number of variables of the linear model of ``net`` over ``n_periods``;
+    ``bad_input`` before anything is built when it exceeds ``max_variables`` (default
+    :data:`MAX_VARIABLES`), naming the limit and the largest number of periods that fits."""
+    limit = MAX_VARIABLES if max_variables is None else int(max_variables)
+    per = variables_per_period(net)
+    n = per * int(n_periods)
+    if n > limit:
+        fits = limit // per if per else 0
+        raise OptimizationError(
+            "bad_input", f"periods: {n_periods} periods would make a linear model of about "
+            f"{n:,} variables ({per:,} per period), more than the limit of {limit:,} "
+            f"(about 1 kB of memory each to build and solve)",
+            hint=f"give at most {fits:,} periods (or split the horizon into several runs); "
+            "with enough memory, raise the limit with max_variables=")
+    return n
+
+
 def _bad(component: str, ids: pd.Index, mask: np.ndarray, field: str, what: str) -> None:
     """Raise bad_input naming the first offending element(s) if ``mask`` (any shape) is set."""
     m = np.asarray(mask, dtype=bool)
@@ -134,9 +171,16 @@ def _pipe_capacity(net: Network, pipes: pd.DataFrame, friction: str, z: str
 
 def linear_data(net: Network, periods: Periods | int | None = None, *, friction: str = "nikuradse",
                 z: str = "papay", pipe_capacity: str = "pressure", fuel_share_default: float = 0.0,
-                storage_cyclic: bool = True, flow_cost_per_kg: float = 0.0) -> LinearData:
-    """Collect the arrays of the linear model from ``net`` and ``periods`` (see :data:`RULES`)."""
+                storage_cyclic: bool = True, flow_cost_per_kg: float = 0.0,
+                max_variables: int | None = None) -> LinearData:
+    """Collect the arrays of the linear model from ``net`` and ``periods`` (see :data:`RULES`).
+
+    Refuses (``bad_input``) a model larger than ``max_variables`` variables (default
+    :data:`MAX_VARIABLES`; see :func:`check_size`) before allocating anything per period."""
+    if isinstance(periods, (int, np.integer)) and not isinstance(periods, bool) and periods > 0:
+        check_size(net, int(periods), max_variables)   # before n period names are made
     per = make_periods(periods)
+    check_size(net, len(per), max_variables)
     _bad("periods", per.names, ~(per.hours > 0), "hours", "must be positive")
     if per.names.has_duplicates:
         raise OptimizationError("bad_input", "periods: duplicate period names")

@@ -70,7 +70,8 @@ COLUMNS = ["component", "element", "name", "area", "unserved_kg_s", "unserved_mc
            "base_unserved_kg_s"]
 #: components whose in-service elements are outage candidates by default (plus transfers)
 OUTAGE_COMPONENTS = ("pipes", "compressors", "sources", "storages")
-_LP_KEYS = ("friction", "z", "pipe_capacity", "fuel_share_default", "storage_cyclic")
+_LP_KEYS = ("friction", "z", "pipe_capacity", "fuel_share_default", "storage_cyclic",
+            "max_variables")
 
 
 def transfer_pipe(sink: str, source: str) -> str:

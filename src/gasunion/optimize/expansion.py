@@ -170,7 +170,7 @@ def _solve(net: Network, formulation: str, progress: Progress = None,
     if periods is not None:
         raise OptimizationError("bad_input", f"formulation {formulation!r} is one steady state: "
                                 "periods= needs formulation='linear'")
-    cand = to_records(candidate_table(net, candidates))
+    cand = to_records(candidate_table(net, candidates, formulation=formulation))
     t0 = time.perf_counter()
     say("building the expansion MILP")
     out, table, delivered = _milp(net, cand, objective, friction, z, time_limit)

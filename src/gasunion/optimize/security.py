@@ -1,7 +1,10 @@
 """Security of supply: N-1 per country or coalition, supplier HHI, single-outage unserved demand.
 
 ``gu.optimize(net, problem="security", coalition=..., compare=...)`` computes, for every
-*calculated area* (each country on its own, plus each coalition asked for):
+*calculated area* (each country on its own, plus each coalition asked for; a network without
+countries -- no junction has one, as in GasLib and matgas files -- is one area,
+:data:`WHOLE_NETWORK`, with no entry points, so its N-1 is that of its own production and
+storage, its HHI undefined: no imports):
 
 * ``n1`` -- the infrastructure standard of Regulation (EU) 2017/1938, Annex II
   (:func:`n_minus_1`): the terms EP_m, P_m, S_m, LNG_m, I_m, D_max (and D_eff) in mcm/d, the
@@ -53,7 +56,13 @@ from gasunion.optimize.result import OptimizationError, OptimizationResult
 from gasunion.reports.tracing import element_country
 from gasunion.reports.tracing import station_transfers as find_transfers
 
-__all__ = ["DEFAULT_FORMULATION", "FORMULATIONS", "hhi", "n_minus_1", "resolve_area", "security"]
+__all__ = ["DEFAULT_FORMULATION", "FORMULATIONS", "WHOLE_NETWORK", "hhi", "n_minus_1",
+           "resolve_area", "security"]
+
+#: The label of the one area of a network without countries (its members: the elements with
+#: no country, i.e. all of them; ``"?"`` is the tracer's origin of gas of no known country).
+WHOLE_NETWORK = "whole network"
+_NO_COUNTRY: frozenset[str] = frozenset({"", "?"})
 
 
 def resolve_area(net: Network, members: Sequence[str] | str) -> frozenset[str]:
@@ -65,6 +74,11 @@ def resolve_area(net: Network, members: Sequence[str] | str) -> frozenset[str]:
     if isinstance(members, str):
         members = [members]
     countries = set(net.junctions["country"].dropna().astype(str)) - {""}
+    if not countries:
+        raise OptimizationError("bad_input", f"coalition {', '.join(map(str, members))}: the "
+                                "network has no countries (no junction has a country), so "
+                                f"its only area is the {WHOLE_NETWORK}",
+                                hint="give no coalition, or set the junctions' country column")
     out: set[str] = set()
     for m in members:
         if m in countries:
@@ -82,6 +96,10 @@ def resolve_area(net: Network, members: Sequence[str] | str) -> frozenset[str]:
                                     "owner of its elements")
         out |= found
     return frozenset(out)
+
+
+def _members(members: frozenset[str]) -> str:
+    return "(no country)" if members == _NO_COUNTRY else "+".join(sorted(members))
 
 
 def _label(members: frozenset[str], order: Sequence[str]) -> str:
@@ -131,7 +149,8 @@ def _n1_row(d: DesignDay, label: str, members: frozenset[str], items: pd.DataFra
         b = items.loc[items["term"] == term, "basis"].str.replace(r" \(.*", "", regex=True)
         return "; ".join(f"{k} x{v}" for k, v in b.value_counts().items()) or "none in the area"
     return {
-        "area": label, "members": "+".join(sorted(members)), "kind": (
+        "area": label, "members": _members(members), "kind": (
+            "network" if members == _NO_COUNTRY else
             "country" if len(members) == 1 else "coalition"),
         "ep_m_mcm_d": mcm(s["EP_m"]), "p_m_mcm_d": mcm(s["P_m"]), "s_m_mcm_d": mcm(s["S_m"]),
         "lng_m_mcm_d": 0.0, "i_m_mcm_d": mcm(i_m), "d_max_mcm_d": mcm(s["D_max"]),
@@ -155,7 +174,7 @@ def _hhi_row(d: DesignDay, label: str, members: frozenset[str], mix: pd.DataFram
              ) -> dict[str, Any]:
     from gasunion.optimize._security_trace import area_consumed_imports, area_imports
 
-    row: dict[str, Any] = {"area": label, "members": "+".join(sorted(members))}
+    row: dict[str, Any] = {"area": label, "members": _members(members)}
     if mix is None:
         row.update(imports_kg_s=math.nan, imports_mcm_d=math.nan, hhi=math.nan, n_origins=0,
                    entries_mcm_d=math.nan, hhi_entries=math.nan,
@@ -188,7 +207,8 @@ def security(net: Network, *, progress: Callable[[str], None] | None = None,
     """The security-of-supply indicators of ``net`` (see the module docstring).
 
     ``coalition``: country codes or party names pooled into one area; ``compare``: several
-    such coalitions; every country of the network is always an area on its own.
+    such coalitions; every country of the network is always an area on its own (a network
+    without countries is one area, :data:`WHOLE_NETWORK`, and takes no coalition).
     ``peak_demand``: None (sink set-points are the design day), a factor, or a sink -> kg/s
     profile. ``capacities``: technical capacity per element id in kg/s (Series/mapping, or a
     table with ``mass_flow_kg_s`` and ``basis``) where the network has no bound, e.g.
@@ -199,9 +219,9 @@ def security(net: Network, *, progress: Callable[[str], None] | None = None,
     fields). ``outages=False`` skips the outage table; ``elements`` (``(component, id)``
     pairs; default every in-service pipe, compressor, source, storage and station transfer)
     and ``options`` (``friction``, ``z``, ``pipe_capacity``, ``fuel_share_default``,
-    ``storage_cyclic`` -- default False --, ``time_limit``, ``periods``) go to the load
-    shedding. ``friction`` and ``z`` go to the simulation of the network's nomination that
-    gives the import flows (HHI) and the nominated border flows (outages).
+    ``storage_cyclic`` -- default False --, ``time_limit``, ``periods``, ``max_variables``) go
+    to the load shedding. ``friction`` and ``z`` go to the simulation of the network's
+    nomination that gives the import flows (HHI) and the nominated border flows (outages).
     """
     t0 = time.perf_counter()
     say = progress or (lambda _msg: None)
@@ -212,6 +232,8 @@ def security(net: Network, *, progress: Callable[[str], None] | None = None,
     say("security: design day (demand, transfers, simulation)")
     d = _design_day(net, peak_demand, capacities, transfers, friction, z)
     areas: list[tuple[str, frozenset[str]]] = [(c, frozenset([c])) for c in countries]
+    if not countries:  # no country anywhere: the whole network is the one area
+        areas = [(WHOLE_NETWORK, _NO_COUNTRY)]
     for label, members in coalitions:
         if members not in {m for _, m in areas}:
             areas.append((label, members))
@@ -248,6 +270,10 @@ def security(net: Network, *, progress: Callable[[str], None] | None = None,
     if labels:
         objective = float(n1.at[labels[0], "n1_pct"])
         meaning = f"N-1 [%] of {labels[0]} (Regulation (EU) 2017/1938 Annex II)"
+    elif not countries:
+        objective = float(n1.at[WHOLE_NETWORK, "n1_pct"])
+        meaning = (f"N-1 [%] of the {WHOLE_NETWORK} (no junction has a country; Regulation "
+                   "(EU) 2017/1938 Annex II)")
     else:
         finite = n1["n1_pct"].replace([np.inf, -np.inf], np.nan).dropna()
         objective = float(finite.min()) if len(finite) else math.nan
@@ -256,12 +282,17 @@ def security(net: Network, *, progress: Callable[[str], None] | None = None,
     # every part computed -> "optimal"; missing capacities make an N-1 a lower bound (data
     # completeness, stated below and in n1["complete"/"missing"]), not a solver outcome
     lower = [str(a) for a in n1.index[~n1["complete"].astype(bool)]]
+    undefined = [str(a) for a in n1.index[~np.isfinite(n1["n1_pct"].astype(float))]]
     parts_missing = [] if d.sim is not None else ["hhi (no simulated nomination)"]
     status = "optimal" if not parts_missing else "incomplete"
     summary.update({
         "n1_lower_bounds": lower,
         "n1_note": ("N-1 of " + ", ".join(lower) + " is a lower bound: terms without a value "
                     "count 0 (n1['missing'])") if lower else "every N-1 term has a value",
+        "n1_undefined": undefined,
+        "n1_undefined_note": ("N-1 of " + ", ".join(undefined) + " is undefined: D_max - D_eff "
+                              "is not positive (no sink withdraws on the design day: give "
+                              "peak_demand=)") if undefined else "",
         "parts_not_computed": parts_missing,
         "objective_unit": "%", "objective_meaning": meaning, "areas": [a for a, _ in areas],
         "coalitions": labels, "transfers": [list(p) for p in d.transfers],

@@ -40,7 +40,8 @@ def _progress(progress: Callable[[str], None] | None, msg: str) -> None:
 
 
 def _lp_options(options: dict[str, Any]) -> dict[str, Any]:
-    keys = ("friction", "z", "pipe_capacity", "fuel_share_default", "storage_cyclic")
+    keys = ("friction", "z", "pipe_capacity", "fuel_share_default", "storage_cyclic",
+            "max_variables")
     bad = sorted(set(options) - set(keys) - {"time_limit"})
     if bad:
         raise OptimizationError("bad_input", "shed: unknown option(s) " + ", ".join(bad))
@@ -98,7 +99,7 @@ def shed(net: Network, outages: Iterable[tuple[str, str]] = (), *,
     served_kg_s, unserved_kg_s, priority, ...) and ``summary["unserved_kg_s"]`` (total,
     hours-weighted mean over the periods) and ``summary["unserved_by_country_kg_s"]``.
     Options: ``friction``, ``z``, ``pipe_capacity``, ``fuel_share_default``,
-    ``storage_cyclic``, ``time_limit``.
+    ``storage_cyclic``, ``time_limit``, ``max_variables`` (as for transport).
     """
     t0 = time.perf_counter()
     outs = _check_elements(net, outages)

@@ -116,7 +116,8 @@ def transport(net: Network | None = None, *, periods: Periods | int | None = Non
               pipe_capacity: str = "pressure", fuel_share_default: float = 0.0,
               flow_cost_per_kg: float = 0.0, time_limit: float | None = None,
               progress: Callable[[str], None] | None = None, friction: str = "nikuradse",
-              z: str = "papay", **unknown: Any) -> OptimizationResult:
+              z: str = "papay", max_variables: int | None = None,
+              **unknown: Any) -> OptimizationResult:
     """Multi-period transport LP on ``net``.
 
     ``net``: None runs the default case, the Central Asia network month by month (2023,
@@ -129,6 +130,9 @@ def transport(net: Network | None = None, *, periods: Periods | int | None = Non
     ``pipe_capacity``: ``"pressure"`` (unrated pipes get the pipe-law bound, with ``friction``
     and ``z``) or ``"none"``. ``fuel_share_default``: fuel share for ``fuel_model='power'``
     compressors. ``flow_cost_per_kg``: nominal tie-breaking cost per kg on every branch.
+    ``max_variables``: refuse (``bad_input``, before building) a model with more variables
+    than this (periods x variables per period; default
+    :data:`~gasunion.optimize._linear_data.MAX_VARIABLES`, about 2 GB of memory).
 
     Returns tables ``sources``, ``sinks``, ``storages``, ``branches`` (+ one per branch
     component), ``borders``, ``countries``, ``country_flows``, ``prices`` (junction x period,
@@ -147,7 +151,7 @@ def transport(net: Network | None = None, *, periods: Periods | int | None = Non
     t0 = time.perf_counter()
     d = linear_data(net, periods, friction=friction, z=z, pipe_capacity=pipe_capacity,
                     fuel_share_default=fuel_share_default, storage_cyclic=storage_cyclic,
-                    flow_cost_per_kg=flow_cost_per_kg)
+                    flow_cost_per_kg=flow_cost_per_kg, max_variables=max_variables)
     kind = objective or ("welfare" if _has_values(net, d) else "cost")
     if kind not in ("welfare", "cost"):
         raise OptimizationError("bad_input", f"objective must be 'welfare' or 'cost', got {kind!r}")
