@@ -468,3 +468,17 @@ def test_option_errors_name_the_subcommand_in_json() -> None:
         assert r.exit_code == 2, r.output
         doc = json.loads(r.stdout)
         assert doc["command"] == command and doc["error"]["kind"] == "bad_option", doc
+
+
+def test_every_help_text_is_whole_at_80_columns() -> None:
+    """No command's --help cuts a word with an ellipsis at 80 columns (Rich shortens a token
+    that does not fit its column)."""
+    commands = [*COMMANDS, "sweep", "match", "serve", "admin", "admin create-party",
+                "admin create-token", "admin verify-audit", "game", "game solve",
+                "game network", "optimize", "optimize transport", "optimize ogf",
+                "optimize operate", "optimize expansion", "optimize shed", "optimize security"]
+    for command in commands:
+        r = run(*command.split(), "--help")
+        assert r.exit_code == 0, (command, r.output)
+        cut = [line for line in r.stdout.splitlines() if "\u2026" in line]
+        assert not cut, (command, cut)

@@ -80,3 +80,38 @@ def test_verify_audit_detects_a_deleted_row(db: str, tmp_path: Path) -> None:
         c.execute("DELETE FROM audit_log WHERE seq = 3")
     code, out = _run("admin", "verify-audit", "--db", db, "--json")
     assert code == 1 and "rows removed" in json.loads(out)["error"]["message"]
+
+
+def test_unusable_databases_and_options_are_bad_input(tmp_path: Path) -> None:
+    """verify-audit on a database that does not exist does not create one (and says so), an
+    unknown URL scheme or a file that is not SQLite is bad input naming --db, a port out of
+    range is refused before anything starts: all exit 2 with one JSON document."""
+    missing = tmp_path / "no" / "such.db"
+    code, out = _run("admin", "verify-audit", "--db", f"sqlite:///{missing}", "--json")
+    assert code == 2 and "no such database" in json.loads(out)["error"]["message"]
+    assert not missing.parent.exists()
+    code, out = _run("admin", "verify-audit", "--db", "foo://bar", "--json")
+    assert code == 2 and "--db foo://bar" in json.loads(out)["error"]["message"]
+    text = tmp_path / "text.db"
+    text.write_text("not a database\n")
+    code, out = _run("admin", "create-party", "X", "--db", f"sqlite:///{text}", "--json")
+    assert code == 2 and "not a database" in json.loads(out)["error"]["message"]
+    code, out = _run("serve", "--port", "99999", "--db", f"sqlite:///{tmp_path / 'a.db'}",
+                     "--json")
+    assert code == 2 and json.loads(out)["error"]["kind"] == "bad_option"
+
+
+def test_serve_refuses_an_invalid_network_at_start(tmp_path: Path) -> None:
+    """A network with a negative pipe length is refused before the server starts (exit 2,
+    the element and field named), not at the first hydraulic check."""
+    src = Path(__file__).resolve().parents[1] / "data" / "gaslib" / "GasLib-11" / "GasLib-11.net"
+    text = src.read_text()
+    bad = tmp_path / "bad.net"
+    i = text.index('<length unit="km" value="')
+    j = text.index('"', i + len('<length unit="km" value="'))
+    bad.write_text(text[:i] + '<length unit="km" value="-5' + text[j:])
+    code, out = _run("serve", "--db", f"sqlite:///{tmp_path / 's.db'}", "--network", str(bad),
+                     "--json")
+    doc = json.loads(out)
+    assert code == 2 and doc["error"]["kind"] == "invalid_network", doc
+    assert any(r.get("field") == "length_km" for r in doc["error"]["diagnosis"]), doc

@@ -295,3 +295,13 @@ def test_parallel_renominations_exactly_one_wins(union: Union) -> None:
     eng = create_engine(resolve_url(union.db_url))
     assert verify(eng).ok
     eng.dispose()
+
+
+def test_a_body_that_is_not_json_names_the_body(union: Union) -> None:
+    """A malformed JSON body is a 422 about the body (with the character), not about a field
+    called "1" (the byte offset pydantic puts in the error's location)."""
+    r = union.client.post("/nominations", content=b"{not json",
+                          headers={**union.h("S1"), "Content-Type": "application/json"})
+    assert r.status_code == 422, r.text
+    (err,) = r.json()["errors"]
+    assert err["field"] == "body" and "not valid JSON at character 1" in err["message"]

@@ -150,3 +150,23 @@ def test_no_network_is_409(union: Any) -> None:  # conftest's union: no network
     # without ?check the matching answers as before
     r = union.client.post("/gas-days/2030-01-10/matching", headers=union.h("A"))
     assert r.status_code == 200 and "hydraulic" not in r.json()
+
+
+def test_a_network_that_cannot_be_simulated_is_409_not_500(tmp_path: Any) -> None:
+    """A configured network with an invalid element (a negative pipe length, as a hand-edited
+    file could carry) makes the check a 409 problem naming the cause: the service's set-up
+    is at fault, not the request, and it is not an internal error."""
+    url = f"sqlite:///{tmp_path / 'service.db'}"
+    engine = open_db(url)
+    tokens = load_demo(engine)
+    engine.dispose()
+    net = central_asia("2023")
+    net.pipes.iloc[0, net.pipes.columns.get_loc("length_km")] = -5.0
+    app = create_app(url, network=net)
+    with TestClient(app) as client:
+        r = client.post("/gas-days/2030-01-10/hydraulic-check",
+                        headers={"Authorization": f"Bearer {tokens['ICA']}"})
+    app.state.engine.dispose()
+    assert r.status_code == 409, r.text
+    body = r.json()
+    assert body["type"].endswith("network-not-simulable") and "length_km" in body["detail"]

@@ -431,9 +431,13 @@ class Group(TyperGroup):
             if not (hasattr(exc, "format_message") and hasattr(exc, "exit_code")):
                 raise  # not a click usage/parameter error
             command = next((a for a in argv if not a.startswith("-")), "")
-            # the resolved command ("optimize transport"), without the program name
-            path = str(getattr(getattr(exc, "ctx", None), "command_path", None) or "")
-            command = " ".join(path.split()[1:]) or command
+            # the resolved command ("optimize transport"): the names of the contexts below
+            # the program's (which is "python -m gasunion.cli" when run so)
+            names, ctx = [], getattr(exc, "ctx", None)
+            while ctx is not None and ctx.parent is not None:
+                names.append(str(ctx.info_name))
+                ctx = ctx.parent
+            command = " ".join(reversed(names)) or command
             sys.stdout.write(dumps({"ok": False, "command": command, "error": CliError(
                 "bad_option", exc.format_message()).as_dict()}) + "\n")
             rv = EXIT_BAD_INPUT

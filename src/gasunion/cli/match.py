@@ -35,8 +35,8 @@ def match_cmd(
         "How capacity reduces confirmations (priority: the nominations' priority column, "
         "lower first)."))] = "pro_rata",
     out: Annotated[Path | None, typer.Option(metavar="CONFIRMED.csv", help=(
-        "Write the confirmations (gas_day,ip,tso,counter_tso,shipper,counter_shipper,"
-        "direction,nominated_kwh,counter_nominated_kwh,confirmed_kwh,reason)."))] = None,
+        "Write the confirmations: the nominations' key columns, nominated_kwh, "
+        "counter_nominated_kwh, confirmed_kwh and reason."))] = None,
     as_json: JsonFlag = False,
 ) -> None:
     """Match NOMINATIONS.csv (see the help text above)."""

@@ -3,6 +3,7 @@ the audit check) — see ``docs/service.md``."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
@@ -13,8 +14,8 @@ if TYPE_CHECKING:
 from gasunion.cli._core import CliError, Command, Group, JsonFlag, Ui, app
 
 DbOpt = Annotated[str | None, typer.Option(
-    "--db", metavar="URL", help="Database: sqlite:///FILE (default sqlite:///gasunion-service.db "
-    "or $GASUNION_DB) or postgresql+psycopg://user:password@host/db.")]
+    "--db", metavar="URL", help="Database URL: sqlite:///FILE, or a PostgreSQL URL "
+    "(docs/service.md). Default: $GASUNION_DB, else the file gasunion-service.db here.")]
 
 admin_app = typer.Typer(name="admin", cls=Group, no_args_is_help=True,
                         help="Administer the coordination service's database: parties, API "
@@ -22,15 +23,38 @@ admin_app = typer.Typer(name="admin", cls=Group, no_args_is_help=True,
 app.add_typer(admin_app, name="admin")
 
 
-def _engine(db: str | None) -> Engine:
+def _engine(db: str | None, must_exist: bool = False) -> Engine:
+    """The migrated database of ``--db`` (SQLite: created on first use unless
+    ``must_exist``); an unusable URL or file is bad input (exit 2) naming --db."""
     try:
         from gasunion.service.admin import open_db
     except ModuleNotFoundError as exc:
         raise CliError("missing_dependency", f"the service needs its extra: pip install "
                        f"'gasunion[service]' ({exc})") from None
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError, DatabaseError, NoSuchModuleError
+
     from gasunion.service.db import resolve_url
 
-    return open_db(resolve_url(db))
+    url = resolve_url(db)
+    try:
+        parsed = make_url(url)
+        backend = parsed.get_backend_name()
+    except (ArgumentError, ValueError) as exc:
+        raise CliError("bad_option", f"--db {url}: not a database URL ({exc}); give "
+                       "sqlite:///FILE or postgresql+psycopg://user:password@host/db") from None
+    if must_exist and backend == "sqlite" and parsed.database not in (None, "", ":memory:"):
+        path = Path(str(parsed.database)).expanduser()
+        if not path.is_file():
+            raise CliError("bad_input", f"--db {url}: no such database file ({path})")
+    try:
+        return open_db(url)
+    except NoSuchModuleError:
+        raise CliError("bad_option", f"--db {url}: unknown database kind {backend!r}; give "
+                       "sqlite:///FILE or postgresql+psycopg://user:password@host/db") from None
+    except DatabaseError as exc:
+        why = str(getattr(exc, "orig", None) or exc).splitlines()[0]
+        raise CliError("bad_input", f"--db {url}: cannot use this database ({why})") from None
 
 
 def _problem(exc: Exception) -> CliError:
@@ -45,13 +69,13 @@ def _problem(exc: Exception) -> CliError:
 def serve_cmd(
     db: DbOpt = None,
     host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
-    port: Annotated[int, typer.Option(help="TCP port.")] = 8000,
+    port: Annotated[int, typer.Option(min=1, max=65535, help="TCP port.")] = 8000,
     demo: Annotated[bool, typer.Option("--demo", help=(
         "Load the Central Asia parties and border points and print each party's new API "
         "token (shown once); the Central Asia network serves the hydraulic check."))] = False,
     network: Annotated[str | None, typer.Option("--network", metavar="FILE", help=(
-        "The union's network (any format gasunion.io.read reads) for the hydraulic check "
-        "of a gas day (POST /gas-days/{day}/hydraulic-check)."))] = None,
+        "The union's network (any format gasunion reads) for the hydraulic check of a gas "
+        "day."))] = None,
     workers: Annotated[int, typer.Option(min=1, max=64, help=(
         "Server processes (each a Python interpreter; writers queue on a lock, so several "
         "processes are safe on one SQLite file). 2 on a 2-core machine serves about twice "
@@ -75,6 +99,11 @@ def serve_cmd(
             from gasunion.io import read
 
             net = read(network)  # a bad file: exit 2 naming it (ui.guard)
+            from gasunion.cli.commands import _invalid
+
+            report = net.validate()
+            if not report.ok:  # refused now, not as a 500 at the first hydraulic check
+                raise _invalid(Path(network), report, " for the hydraulic check")
         elif demo:
             from gasunion.datasets.central_asia import central_asia
 
@@ -84,11 +113,14 @@ def serve_cmd(
 
             tokens = load_demo(engine)
             if as_json:
-                ui.emit_ok(db=url, url=f"http://{host}:{port}", tokens=tokens)
+                ui.emit_ok(db=url, url=f"http://{host}:{port}", workers=workers,
+                           tokens=tokens)
             else:
                 ui.line("API tokens (shown once; keep them):")
                 for party, token in tokens.items():
                     ui.line(f"  {party:<14} {token}")
+        elif as_json:
+            ui.emit_ok(db=url, url=f"http://{host}:{port}", workers=workers, tokens={})
         engine.dispose()
         import uvicorn
 
@@ -169,13 +201,12 @@ def create_token_cmd(
 
 @admin_app.command("verify-audit", cls=Command)
 def verify_audit_cmd(db: DbOpt = None, as_json: JsonFlag = False) -> None:
-    """Recompute the audit log's hash chain: exit 0 if it verifies, 1 with the first broken
-    row if not."""
+    """Recompute the audit log's hash chain: exit 0 if it verifies, else 1 (naming the row)."""
     ui = Ui("admin verify-audit", as_json=as_json)
     with ui.guard():
         from gasunion.service.admin import verify_audit
 
-        engine = _engine(db)
+        engine = _engine(db, must_exist=True)
         try:
             v = verify_audit(engine)
         finally:

@@ -26,6 +26,7 @@ from gasunion.service.deps import CallerDep, IdemKey, SessionDep
 from gasunion.service.nominations import IpQuery, MatchingOut, _tso_ips, match_day
 from gasunion.service.problems import MEDIA_TYPE, Problem, problem_response
 from gasunion.service.tables import confirmations
+from gasunion.simulation.results import SimulationError
 
 if TYPE_CHECKING:
     from fastapi import FastAPI
@@ -104,10 +105,15 @@ def check_rows(request: Request, day: str, rows: list[dict[str, Any]]) -> dict[s
     state = request.app.state
     with state.hydraulic_lock:
         sim: Simulator | None = state.simulator
-        if sim is None:
-            sim = state.simulator = Simulator(net)
         try:
+            if sim is None:
+                sim = state.simulator = Simulator(net)
             res = hydraulic_check(net, conf, simulator=sim)
+        except SimulationError as exc:
+            # the configured network itself cannot be simulated (e.g. an invalid element):
+            # the service's set-up, not the request, is at fault
+            raise Problem(409, f"the union's network cannot be simulated ({exc.kind}): "
+                          f"{exc}", kind="network-not-simulable") from None
         except ValueError as exc:
             raise Problem(422, f"hydraulic check: {exc}") from None
     s = res.summary

@@ -65,8 +65,15 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     def _invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
-        errors = [{"field": _field(e.get("loc", ())), "message": str(e.get("msg", ""))}
-                  for e in exc.errors()]
+        errors = []
+        for e in exc.errors():
+            if e.get("type") == "json_invalid":  # loc is ("body", byte offset): not a field
+                pos = e.get("loc", ("body", "?"))[-1]
+                why = (e.get("ctx") or {}).get("error", "")
+                errors.append({"field": "body", "message": f"not valid JSON at character "
+                                                           f"{pos}" + (f": {why}" if why else "")})
+                continue
+            errors.append({"field": _field(e.get("loc", ())), "message": str(e.get("msg", ""))})
         names = ", ".join(dict.fromkeys(e["field"] for e in errors))
         return problem_response(request, 422, f"invalid request: {names}", kind="validation",
                                 errors=errors)
