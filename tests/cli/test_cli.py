@@ -482,3 +482,14 @@ def test_every_help_text_is_whole_at_80_columns() -> None:
         assert r.exit_code == 0, (command, r.output)
         cut = [line for line in r.stdout.splitlines() if "\u2026" in line]
         assert not cut, (command, cut)
+
+
+def test_max_iter_bounds_every_iteration() -> None:
+    """--max-iter N allows N iterations in all, the linearised start-up solves included, and
+    the message counts them (GasLib-40 needs more than 1 and 2 to converge)."""
+    for n in (1, 2):
+        r = run("simulate", MATGAS40, "--max-iter", str(n), "--json")
+        assert r.exit_code == 1, r.output
+        doc = as_json(r)
+        assert doc["summary"]["iterations"] == n, doc["summary"]
+        assert f"after {n} iteration{'s' if n > 1 else ''} " in doc["error"]["message"]

@@ -134,6 +134,50 @@ def test_sweep_records_failures_and_goes_on() -> None:
     np.testing.assert_allclose(res.junctions.loc["d2"].to_numpy(), ref[0], rtol=1e-6)
 
 
+def gaslib11() -> gu.Network:
+    return gu.read(DATA / "GasLib-11/GasLib-11.net", scenario=DATA / "GasLib-11/GasLib-11.scn")
+
+
+def test_failed_scenarios_have_no_numbers_and_a_complete_message() -> None:
+    """3000 kg/s at exit01 (GasLib-11): ``gu.simulate`` of the modified copy (an independent
+    path) says infeasible; the sweep keeps no number of that failed solve (no slack set-point
+    as 'min pressure', no violation count) and its message carries the diagnosis. A negative
+    pipe length is a setup failure of its scenario, with no -1 sentinel. The feasible scenario
+    conserves mass: total supply = total demand."""
+    net = gaslib11()
+    pipe = net.pipes.index[0]
+    ch = pd.DataFrame({("sinks", "exit01", "mass_flow_kg_s"): [10.0, 3000.0, np.nan],
+                       ("pipes", pipe, "length_km"): [np.nan, np.nan, -3.0]},
+                      index=["low", "huge", "neg"], dtype=object)
+    ch.columns = pd.MultiIndex.from_tuples(ch.columns)
+    copy = net.copy()
+    copy.sinks.loc["exit01", "mass_flow_kg_s"] = 3000.0
+    with pytest.raises(gu.SimulationError) as info:
+        gu.simulate(copy)
+    assert info.value.kind == "infeasible"
+    res = sweep(net, ch)
+    s = res.summary
+    assert list(s["ok"]) == [True, False, False]
+    assert list(s["error"]) == ["", "infeasible", "setup"]
+    for name in ("huge", "neg"):
+        assert res.junctions.loc[name].isna().all()
+        assert res.pipes.loc[name].isna().all()
+        assert pd.isna(s.loc[name, "n_violations"])
+        assert np.isnan(s.loc[name, "max_mass_balance_error_kg_s"])
+    assert pd.isna(s.loc["neg", "iterations"]) and s.loc["huge", "iterations"] > 0
+    diag = res.diagnoses["huge"]
+    msg = s.loc["huge", "message"]
+    assert msg.startswith("physically impossible steady state: ")
+    for eid in diag["id"].head(3):
+        assert eid in msg
+    assert f"+{len(diag) - 3} more" in msg
+    assert "length_km" in s.loc["neg", "message"] and "-3" in s.loc["neg", "message"]
+    supply = res.table("sources", "mass_flow_kg_s").loc["low"].sum()
+    demand = net.sinks["mass_flow_kg_s"].drop("exit01").sum() + 10.0
+    assert supply == pytest.approx(demand, rel=1e-9)
+    assert s.loc["low", "n_violations"] >= 0
+
+
 def test_changes_from_long_form() -> None:
     long = pd.DataFrame({"scenario": ["a", "a", "b"],
                          "component": ["sinks", "pipes", "sinks"],

@@ -96,7 +96,7 @@ def summary_table(net: Network, res: SimulationResult, ids: bool = False) -> Tab
     if len(res.compressors):
         c = res.compressors
         t.add_row("compressors", f"{num(c['power_mw'].sum())} MW, fuel {num(c['fuel_kg_s'].sum(), '.3f')} "
-                  f"kg/s ({len(c)} units)")
+                  f"kg/s ({len(c)} unit{'' if len(c) == 1 else 's'})")
     t.add_row("bound violations", str(len(res.violations)))
     return t
 

@@ -30,31 +30,110 @@ OUTAGE_CHOICES = ("pipes", "compressors", "control_valves", "valves", "short_pip
                   "resistors", "sources", "storages")
 
 
-def read_changes(path: Path) -> pd.DataFrame:
+def read_changes(path: Path, net: Network | None = None) -> pd.DataFrame:
     """CHANGES.csv in long form (``scenario,component,element,column,value``) -> the wide
-    ``changes`` table of :func:`gasunion.sweep`; bad rows name their line numbers."""
+    ``changes`` table of :func:`gasunion.sweep`. Bad rows (unknown component, element or
+    column; a value that is not a number, or not true/false, where the column needs one;
+    duplicates) are bad input naming file, line (the header is line 1) and column."""
     import pandas as pd
 
     from gasunion.simulation.sweep import changes_from_long
 
-    try:
-        long = pd.read_csv(path, dtype=str, keep_default_na=False, skipinitialspace=True)
-    except (OSError, ValueError) as exc:
-        raise CliError("bad_input", f"{path}: cannot read the changes table: {exc}") from None
     need = ["scenario", "component", "element", "column", "value"]
+    long = _read_csv(path)
+    long.columns = [str(c).strip() for c in long.columns]
     missing = [c for c in need if c not in long.columns]
     if missing:
-        raise CliError("bad_input", f"{path}: missing column(s) {', '.join(missing)}; expected "
-                       f"the header {','.join(need)}")
-    empty = (long[["scenario", "component", "element", "column"]] == "").any(axis=1)
-    if empty.any():
-        lines = (long.index[empty] + 2).tolist()[:10]
-        raise CliError("bad_input", f"{path}: empty scenario, component, element or column on "
-                       f"line(s) {lines}")
+        raise CliError("bad_input", f"{path}: line 1: missing column(s) {', '.join(missing)}; "
+                       f"expected the header {','.join(need)}")
+    long = long[need].apply(lambda c: c.str.strip())
+    long.index = pd.RangeIndex(2, len(long) + 2)
+    problems = _row_problems(long, net)
+    if problems:
+        diag = pd.DataFrame(problems, columns=["line", "column", "problem"])
+        first = problems[0]
+        more = f" (and {len(problems) - 1} more, listed below)" if len(problems) > 1 else ""
+        raise CliError("bad_input", f"{path}: line {first[0]}, column {first[1]}: "
+                       f"{first[2]}{more}", diagnosis=diag)
+    return changes_from_long(long.reset_index(drop=True))
+
+
+def _read_csv(path: Path) -> pd.DataFrame:
+    import io
+
+    import pandas as pd
+
     try:
-        return changes_from_long(long)
-    except Exception as exc:  # duplicate keys: lines named there
-        raise CliError("bad_input", f"{path}: {getattr(exc, 'message', exc)}") from None
+        data = path.read_bytes()
+    except OSError as exc:
+        raise CliError("bad_input", f"{path}: cannot read the changes table: "
+                       f"{exc.strerror or exc}") from None
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data[:exc.start].count(b"\n") + 1
+        raise CliError("bad_input", f"{path}: line {line}: not UTF-8 text (byte "
+                       f"{data[exc.start]:#04x}): save the file as UTF-8") from None
+    try:
+        return pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False,
+                           skipinitialspace=True)
+    except pd.errors.EmptyDataError:
+        raise CliError("bad_input", f"{path}: line 1: the file is empty: no header line "
+                       "scenario,component,element,column,value") from None
+    except (pd.errors.ParserError, ValueError) as exc:
+        why = str(exc).split(". C error: ")[-1]
+        raise CliError("bad_input", f"{path}: not readable as CSV: {why}") from None
+
+
+def _row_problems(long: pd.DataFrame, net: Network | None) -> list[tuple[int, str, str]]:
+    """(line, column, problem) of every bad row, in file order."""
+    out: list[tuple[int, str, str]] = []
+    key = ["scenario", "component", "element", "column"]
+    dup = long.duplicated(key, keep=False)
+    for line, r in long.iterrows():
+        empty = [c for c in key if r[c] == ""]
+        if empty:
+            out.append((int(line), empty[0], f"{empty[0]} is empty"))
+            continue
+        if dup.at[line]:
+            first = int(long.index[dup & (long[key] == r[key]).all(axis=1)][0])
+            out.append((int(line), "scenario", f"{r['scenario']}: {r['component']} "
+                        f"{r['element']} {r['column']} is set twice (also on line {first})"))
+            continue
+        if net is not None:
+            problem = _cell_problem(net, r["component"], r["element"], r["column"], r["value"])
+            if problem is not None:
+                out.append((int(line), *problem))
+    return out
+
+
+def _cell_problem(net: Network, comp: str, eid: str, col: str,
+                  value: str) -> tuple[str, str] | None:
+    """(column, problem) if the row cannot apply to ``net``, else None."""
+    import math
+
+    import pandas as pd
+
+    if comp not in net.components and comp != "junctions":
+        names = dict.fromkeys(["junctions", *net.components])
+        return "component", f"unknown component {comp!r}; choose from {', '.join(names)}"
+    table = net[comp]
+    if col not in table.columns:
+        return "column", f"{comp} has no column {col!r}"
+    if eid not in table.index:
+        return "element", f"{comp} has no element {eid!r}"
+    dtype = table[col].dtype
+    if pd.api.types.is_bool_dtype(dtype):
+        if value.lower() not in ("true", "false", "1", "0"):
+            return "value", f"{comp} {eid} {col}: {value!r} is not true or false"
+    elif pd.api.types.is_numeric_dtype(dtype):
+        try:
+            number = float(value)
+        except ValueError:
+            return "value", f"{comp} {eid} {col}: {value!r} is not a number"
+        if math.isnan(number):
+            return "value", f"{comp} {eid} {col}: {value!r} is not a number"
+    return None
 
 
 def _client(scheduler: str | None, workers: int | None, stack: ExitStack) -> Any:
@@ -129,7 +208,7 @@ def sweep_cmd(
         net = load(ui, network, scenario)
         ui.extra["network"] = net.name
         check_nomination(net, network, scenario, "sweep")
-        table = read_changes(changes) if changes is not None else None
+        table = read_changes(changes, net) if changes is not None else None
         with ExitStack() as stack:
             client = _client(scheduler, workers, stack)
             report, res = _run(ui, net, table, comps, friction.value, z, client)
@@ -210,7 +289,8 @@ def _print(ui: Ui, net: Network, res: Any, report: pd.DataFrame | None,
         for _, r in report.head(15).iterrows():
             state = "yes" if r["ok"] else f"no ({r['error']})"
             t.add_row(name_of(net, r["component"], r["element"], ids), state,
-                      num(r["unserved_mcm_d"]), str(r["n_violations"]), num(r["min_p_bar"]))
+                      num(r["unserved_mcm_d"]), num(r["n_violations"], ".0f"),
+                      num(r["min_p_bar"]))
         ui.print(t)
         if len(report) > 15:
             ui.line(f"... and {len(report) - 15} more outages (all of them with --out or --json)")
@@ -223,7 +303,7 @@ def _print(ui: Ui, net: Network, res: Any, report: pd.DataFrame | None,
         t.add_column(c, justify=j)  # type: ignore[arg-type]
     for name, r in s.head(20).iterrows():
         state = "yes" if r["ok"] else f"no ({r['error']})"
-        t.add_row(str(name), state, str(r["iterations"]), str(r["n_violations"]),
+        t.add_row(str(name), state, num(r["iterations"], ".0f"), num(r["n_violations"], ".0f"),
                   num(pmin.loc[name]))
     ui.print(t)
     if len(s) > 20:

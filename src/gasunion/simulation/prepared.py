@@ -381,7 +381,8 @@ class Simulator:
         summary = self._summary(case, view, st, state)
         failure: SimulationError | None = None
         if not st.converged:
-            msg = (f"not converged after {st.iterations} iterations (scaled residual "
+            msg = (f"not converged after {st.iterations} iteration"
+                   f"{'' if st.iterations == 1 else 's'} (scaled residual "
                    f"{st.residual_norm:.3g} > tol {self.options.tol:g})"
                    f"{': ' + st.message if st.message else ''}; elements with the largest "
                    "residuals:")

@@ -109,7 +109,9 @@ def _picard(k: Kernel, st: NewtonState, steps: int | None = None, warm: bool = F
     x = st.x
     qabs = (np.abs(x[k.nf:]) + 1e-3 * k.flow_scale if warm
             else np.full(k.m.n_branches, k.flow_scale * 0.1))
-    for _ in range(k.opt.picard_steps if steps is None else steps):
+    n = k.opt.picard_steps if steps is None else steps
+    # the start-up solves count as iterations: never more than max_iter in all
+    for _ in range(min(n, max(k.opt.max_iter - st.iterations, 0))):
         F, d = k.evaluate(x, picard_qabs=qabs)
         assert d is not None
         dx = _step(k, st, F, d)

@@ -7,8 +7,9 @@ value of that column in that scenario (NaN: unchanged). Each scenario is applied
 network as given (scenarios are independent); the :class:`~.prepared.Simulator` behind it
 validates and prepares the network once and warm-starts each scenario from the last solution.
 
-A failed scenario never stops the sweep: its row in the tables is NaN, the summary records the
-kind of failure and its message, and ``SweepResult.diagnoses[scenario]`` the elements at fault.
+A failed scenario never stops the sweep: its row in the tables is NaN (also for an infeasible
+scenario, whose last iterate is not a steady state), the summary records the kind of failure
+and its message, and ``SweepResult.diagnoses[scenario]`` the elements at fault.
 
 With ``client`` (a ``dask.distributed.Client``: a ``LocalCluster`` or a scheduler address),
 scenarios go out in chunks; the network is sent to every worker once and each worker
@@ -51,10 +52,12 @@ class SweepResult:
     * ``pipes``: ``mass_flow_kg_s`` (scenario x pipe);
     * ``compressors``: columns ``(quantity, compressor)`` with quantities ``mass_flow_kg_s``,
       ``power_mw``, ``ratio``, ``fuel_kg_s``;
-    * ``summary``: per scenario ``ok`` (converged, physically possible), ``converged``,
-      ``error`` (``""``, ``setup``, ``not_converged``, ``infeasible``, ``internal``),
-      ``iterations``, ``max_mass_balance_error_kg_s``, ``n_violations`` (bounds broken),
-      ``solve_time_s``, ``message``;
+    * ``summary``: per scenario ``ok`` (converged, physically possible), ``converged`` (the
+      Newton iteration converged: also true for ``infeasible``, a solution that is not
+      physical), ``error`` (``""``, ``setup``, ``not_converged``, ``infeasible``,
+      ``internal``), ``iterations`` (<NA> for ``setup``/``internal``),
+      ``max_mass_balance_error_kg_s`` and ``n_violations`` (bounds broken; both NaN/<NA> for
+      a failed scenario), ``solve_time_s``, ``message`` (with the first diagnosis rows);
     * ``diagnoses``: scenario -> the diagnosis table of a failed scenario;
     * :meth:`table` for any other kept quantity, e.g. ``table("sinks", "mass_flow_kg_s")``.
     """
@@ -132,25 +135,60 @@ def _chunk_arrays(sim: Simulator, changes: pd.DataFrame,
             if keep.any():
                 row[key] = (ids[keep].tolist(), data[i, pos[keep]].tolist())
         out = sim.solve(row)
-        builder = out.builder if out.state is not None else None
-        _collect(out, builder, i, vals)
-        s = out.summary
         err = out.error
-        summ["ok"][i] = bool(s.get("ok", False))
+        if err is None:  # a failed scenario keeps NaN rows (no set-points of a failed solve)
+            _collect(out, out.builder, i, vals)
+        s = out.summary
+        summ["ok"][i] = err is None and bool(s.get("ok", False))
         summ["converged"][i] = bool(s.get("converged", False))
         summ["error"][i] = err.kind if err is not None else ""
-        summ["iterations"][i] = int(s.get("iterations", 0))
-        summ["max_mass_balance_error_kg_s"][i] = float(s.get("max_mass_balance_error_kg_s",
-                                                             np.nan))
-        summ["n_violations"][i] = (-1 if builder is None or out.state is None
-                                   else builder.violation_count(out.case.kernel, out.state))
+        summ["iterations"][i] = (int(s["iterations"]) if out.state is not None
+                                 and "iterations" in s else np.nan)
+        summ["max_mass_balance_error_kg_s"][i] = (
+            float(s.get("max_mass_balance_error_kg_s", np.nan)) if err is None else np.nan)
+        summ["n_violations"][i] = (out.builder.violation_count(out.case.kernel, out.state)
+                                   if err is None and out.state is not None else np.nan)
         summ["solve_time_s"][i] = float(s.get("solve_time_s", np.nan))
-        summ["message"][i] = err.message if err is not None else ""
+        summ["message"][i] = failure_message(err) if err is not None else ""
         if err is not None and len(err.diagnosis):
             diag[str(name)] = err.diagnosis
         if progress is not None:
             progress(1)
     return {"values": vals, "summary": summ, "diagnoses": diag}
+
+
+def failure_message(err: SimulationError, rows: int = 3) -> str:
+    """One line: the message of a failed scenario with its first diagnosis rows (a message
+    such as ``"physically impossible steady state:"`` announces them)."""
+    msg = err.message.strip()
+    diag = err.diagnosis
+    if not len(diag):
+        return msg.rstrip(":")
+    parts = ["; ".join(_diag_row(r) for _, r in diag.head(rows).iterrows())]
+    if len(diag) > rows:
+        parts.append(f"(+{len(diag) - rows} more in the diagnoses)")
+    return f"{msg} {' '.join(parts)}" if msg.endswith(":") else f"{msg}: {' '.join(parts)}"
+
+
+def _diag_row(r: pd.Series) -> str:
+    """``component element field: problem (value unit)`` of one diagnosis row."""
+    where = " ".join(str(r[c]) for c in ("component", "id", "element", "field", "equation")
+                     if c in r and not _blank(r[c]))
+    why = next((str(r[c]) for c in ("problem", "message") if c in r and not _blank(r[c])), "")
+    val = next((r[c] for c in ("value", "residual") if c in r and not _blank(r[c])), None)
+    if not why and val is None:
+        return ", ".join(f"{c}={_fmt(v)}" for c, v in r.items() if not _blank(v))
+    unit = f" {r['unit']}" if "unit" in r and not _blank(r["unit"]) else ""
+    text = f"{where}: {why}" if why else where
+    return text + (f" ({_fmt(val)}{unit})" if val is not None else "")
+
+
+def _fmt(v: Any) -> str:
+    return f"{v:.6g}" if isinstance(v, float) else str(v)
+
+
+def _blank(v: Any) -> bool:
+    return v is None or v == "" or (isinstance(v, float) and math.isnan(v))
 
 
 def scenario_order(changes: pd.DataFrame) -> np.ndarray:
@@ -320,7 +358,9 @@ def _assemble(net: Network, index: pd.Index, parts: list[dict[str, Any]],
         arr = np.vstack([p["values"][(comp, q)] for p in parts]) if parts else np.zeros((0, 0))
         values[(comp, q)] = pd.DataFrame(arr, index=idx, columns=pd.Index(ids, name="id"))
     summ = {c: [v for p in parts for v in p["summary"][c]] for c in SUMMARY_COLUMNS}
-    summary = pd.DataFrame(summ, index=idx, columns=SUMMARY_COLUMNS)
+    summary = pd.DataFrame(summ, index=idx, columns=SUMMARY_COLUMNS).astype(
+        {"ok": bool, "converged": bool, "iterations": "Int64", "n_violations": "Int64",
+         "max_mass_balance_error_kg_s": float, "solve_time_s": float})
     diagnoses: dict[str, pd.DataFrame] = {}
     for p in parts:
         diagnoses.update(p["diagnoses"])
