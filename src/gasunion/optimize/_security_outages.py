@@ -309,7 +309,9 @@ def outage_table(d: DesignDay, areas: list[tuple[str, frozenset[str]]], elements
     worst = {}
     for label, g in out.groupby("area", sort=False):
         top = g.iloc[0]
-        worst[str(label)] = {"element": f"{top['component']}:{top['element']}",
+        hurts = bool(top["unserved_kg_s"] > 0)  # no outage loses gas: no worst element
+        worst[str(label)] = {"element": f"{top['component']}:{top['element']}" if hurts
+                             else None,
                              "unserved_mcm_d": float(top["unserved_mcm_d"]),
                              "unserved_share": float(top["unserved_share"])}
     info: dict[str, Any] = {
