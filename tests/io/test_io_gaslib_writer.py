@@ -415,3 +415,18 @@ def test_written_values_are_the_shortest_round_trip_decimals(tmp_path: Path) -> 
     assert p is not None and (p.get("value"), p.get("unit"), p.get("bound")) == (
         "68.98675", "barg", "both")
     assert pd.isna(gu.read(files[0], scenario=files[1]).sources.at["N00", "mass_flow_kg_s"])
+
+
+def test_a_shared_branch_id_names_both_kinds(tmp_path: Path) -> None:
+    """GasLib connection ids share one name space: a pipe and a compressor both called '1'
+    (as in GasModels' case-6.m) are refused naming the id and both kinds of element."""
+    net = Network("shared")
+    net.add("junctions", ["a", "b", "c"])
+    net.add("sources", "s", junction="a", p_set_bar=60.0)
+    net.add("sinks", "d", junction="c", mass_flow_kg_s=1.0)
+    net.add("pipes", "1", from_junction="a", to_junction="b", length_km=1.0, diameter_mm=500.0)
+    net.add("compressors", "1", from_junction="b", to_junction="c", ratio_set=1.2)
+    with pytest.raises(GaslibExportError) as info:
+        write_gaslib(net, tmp_path / "shared.net")
+    text = str(info.value)
+    assert "'1' is the id of pipes and compressors" in text, text

@@ -260,16 +260,23 @@ def _gas(net: Network, src: pd.DataFrame, chk: _Check) -> tuple[dict[str, _Col],
 
 def _branch_checks(net: Network, chk: _Check, junctions: pd.Index) -> None:
     seen: list[np.ndarray] = []
+    kinds: list[str] = []
     for comp in _BRANCHES:
         df = net[comp][net[comp]["in_service"]]
         seen.append(df.index.to_numpy(dtype=object))
+        kinds += [comp] * len(df)
         ends = ("from_junction", "to_junction", "fuel_junction")[:3 if comp == "compressors" else 2]
         for end in ends:
             bad = df.index[~df[end].isin(junctions) & (df[end] != "")]
             chk.require(bad, f"unknown junction {df.loc[bad[:1], end].tolist()}", comp, end)
     ids = pd.Index(np.concatenate(seen))
-    chk.require(ids[ids.duplicated()][:1], "GasLib needs connection ids unique across all "
-                "branch types; rename one", "branches", "id")
+    dup = ids[ids.duplicated()][:1]
+    if len(dup):
+        holders = [k for k, i in zip(kinds, ids, strict=True) if i == dup[0]]
+        chk.require(dup, "GasLib needs connection ids unique across all branch types, and "
+                    f"{dup[0]!r} is the id of {' and '.join(holders)}: rename one in the "
+                    "source network (GasLib connection ids share one name space)",
+                    holders[-1], "id")
     p = net.pipes[net.pipes["in_service"]]
     need = p[["length_km", "diameter_mm"]].to_numpy(float)
     chk.require(p.index[~np.isfinite(need).all(axis=1)], "a GasLib pipe needs a finite "
