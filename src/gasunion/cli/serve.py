@@ -213,7 +213,8 @@ def verify_audit_cmd(db: DbOpt = None, as_json: JsonFlag = False) -> None:
             engine.dispose()
         if not v.ok:
             raise CliError("audit_broken", f"the audit chain is broken at row {v.broken_seq}: "
-                           f"{v.reason} ({v.rows} rows checked)", diagnosis=[v.as_dict()])
+                           f"{v.reason} ({v.rows} rows checked)", diagnosis=[v.as_dict()],
+                           shown=True)  # the message says it all; the record is in --json
         if as_json:
             ui.emit_ok(audit=v.as_dict())
         else:
