@@ -130,14 +130,13 @@ def read_candidates(path: Path) -> tuple[pd.DataFrame, list[int]]:
     exit 2, each with its line."""
     import pandas as pd
 
+    from gasunion.io.errors import InputFileError, read_text
+
     try:
-        text = path.read_text(encoding="utf-8-sig")
-    except OSError as exc:
-        raise CliError("bad_input", f"--candidates {path}: cannot read the candidate table: "
-                       f"{exc.strerror or exc}") from None
-    except UnicodeDecodeError as exc:
-        raise CliError("bad_input", f"--candidates {path}: not a UTF-8 text file ({exc.reason} "
-                       f"at byte {exc.start})") from None
+        text = read_text(path)
+    except InputFileError as exc:
+        where = f"line {exc.line}" if exc.line else "cannot read the candidate table"
+        raise CliError("bad_input", f"--candidates {path}: {where}: {exc.message}") from None
     reader = csv.reader(text.splitlines(keepends=True))
     header: list[str] | None = None
     rows: list[list[str]] = []

@@ -63,17 +63,13 @@ def _read_csv(path: Path) -> pd.DataFrame:
 
     import pandas as pd
 
+    from gasunion.io.errors import InputFileError, read_text
+
     try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise CliError("bad_input", f"{path}: cannot read the changes table: "
-                       f"{exc.strerror or exc}") from None
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = data[:exc.start].count(b"\n") + 1
-        raise CliError("bad_input", f"{path}: line {line}: not UTF-8 text (byte "
-                       f"{data[exc.start]:#04x}): save the file as UTF-8") from None
+        text = read_text(path)
+    except InputFileError as exc:
+        where = f"line {exc.line}" if exc.line else "cannot read the changes table"
+        raise CliError("bad_input", f"{path}: {where}: {exc.message}") from None
     try:
         return pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False,
                            skipinitialspace=True)

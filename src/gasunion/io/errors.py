@@ -73,3 +73,20 @@ class InputFileError(GasunionError, ValueError):
             type(self),
             (self.message, self.path, self.line, self.element, self.field, self.kind),
         )
+
+
+def read_text(path: str | os.PathLike[str]) -> str:
+    """The text of a UTF-8 file (a leading byte-order mark dropped). A file that cannot be
+    read, or is not UTF-8, raises :class:`InputFileError`; for the latter ``line`` is the
+    line of the first bad byte and the message names the byte."""
+    try:
+        with open(path, "rb") as fh:
+            data = fh.read()
+    except OSError as exc:
+        raise InputFileError(str(exc.strerror or exc), path=path) from None
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise InputFileError(f"not UTF-8 text (byte {data[exc.start]:#04x}): save the file as "
+                             "UTF-8", path=path, line=data[:exc.start].count(b"\n") + 1
+                             ) from None

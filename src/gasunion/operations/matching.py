@@ -28,6 +28,7 @@ column, a later nomination for the same key replaces the earlier; the last one u
 
 from __future__ import annotations
 
+import io
 import re
 from pathlib import Path
 from typing import Any
@@ -36,6 +37,7 @@ import numpy as np
 import pandas as pd
 
 from gasunion.errors import GasunionError
+from gasunion.io.errors import InputFileError, read_text
 
 KEY = ["gas_day", "ip", "tso", "counter_tso", "shipper", "counter_shipper", "direction"]
 REQUIRED = [*KEY, "quantity_kwh"]
@@ -85,8 +87,12 @@ def _read_csv(path: str | Path, what: str) -> pd.DataFrame:
                                                    "problem": [problem]}))
 
     try:
-        return pd.read_csv(path, dtype=str, keep_default_na=False, skipinitialspace=True,
-                           encoding="utf-8")
+        text = read_text(path)
+    except InputFileError as exc:
+        raise fail(exc.line or 0, exc.message) from None
+    try:
+        return pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False,
+                           skipinitialspace=True)
     except pd.errors.EmptyDataError:
         raise fail(1, "the file is empty: no header line") from None
     except pd.errors.ParserError as exc:
@@ -98,15 +104,6 @@ def _read_csv(path: str | Path, what: str) -> pd.DataFrame:
         if "EOF inside string" in why:
             why = "a quoted field is not closed (a \" without its closing \")"
         raise fail(line, "not readable as CSV: " + why) from None
-    except UnicodeDecodeError:
-        data = Path(path).read_bytes()
-        try:
-            data.decode("utf-8")
-            raise  # pragma: no cover - pandas failed on something else
-        except UnicodeDecodeError as exc:
-            line = data[:exc.start].count(b"\n") + 1
-            raise fail(line, f"not UTF-8 text (byte {data[exc.start]:#04x}): save the file "
-                       "as UTF-8") from None
 
 
 def _parse(df: pd.DataFrame, what: str, required: list[str]) -> pd.DataFrame:
