@@ -143,15 +143,7 @@ def test_expansion_candidates_from_csv(tmp_path: Path) -> None:
     """Demand 30 kg/s at B over a 20 kg/s pipe; candidates: a 15 kg/s loop for 10 and a
     50 kg/s loop for 25. The cheapest set that serves all demand is the 15 kg/s loop
     (20 + 15 >= 30): construction cost 10."""
-    import gasunion as gu
-
-    net = gu.Network("expand")
-    net.add("junctions", ["A", "B"])
-    net.add("sources", "s", junction="A", mass_flow_max_kg_s=100.0)
-    net.add("sinks", "d", junction="B", mass_flow_kg_s=30.0)
-    net.add("pipes", "AB", from_junction="A", to_junction="B", length_km=10.0,
-            diameter_mm=500.0, mass_flow_max_kg_s=20.0, mass_flow_min_kg_s=-20.0)
-    gu.write(net, tmp_path / "net.json")
+    _candidate_net(tmp_path)
     (tmp_path / "cand.csv").write_text(
         "id,kind,from_junction,to_junction,diameter_mm,length_km,mass_flow_max_kg_s,"
         "mass_flow_min_kg_s,construction_cost\n"
