@@ -83,16 +83,21 @@ def _read_csv(path: Path) -> pd.DataFrame:
 
 def _row_problems(long: pd.DataFrame, net: Network | None) -> list[tuple[int, str, str]]:
     """(line, column, problem) of every bad row, in file order."""
+    import pandas as pd
+
     out: list[tuple[int, str, str]] = []
     key = ["scenario", "component", "element", "column"]
     dup = long.duplicated(key, keep=False)
+    # the first line of each (scenario, component, element, column): what a duplicate repeats
+    first_of = pd.Series(long.index, index=long.index).groupby(
+        [long[c] for c in key]).transform("min")
     for line, r in long.iterrows():
         empty = [c for c in key if r[c] == ""]
         if empty:
             out.append((int(line), empty[0], f"{empty[0]} is empty"))
             continue
         if dup.at[line]:
-            first = int(long.index[dup & (long[key] == r[key]).all(axis=1)][0])
+            first = int(first_of.at[line])
             out.append((int(line), "scenario", f"{r['scenario']}: {r['component']} "
                         f"{r['element']} {r['column']} is set twice (also on line {first})"))
             continue
@@ -110,15 +115,15 @@ def _cell_problem(net: Network, comp: str, eid: str, col: str,
 
     import pandas as pd
 
-    if comp not in net.components and comp != "junctions":
-        names = dict.fromkeys(["junctions", *net.components])
-        return "component", f"unknown component {comp!r}; choose from {', '.join(names)}"
-    table = net[comp]
-    if col not in table.columns:
-        return "column", f"{comp} has no column {col!r}"
-    if eid not in table.index:
-        return "element", f"{comp} has no element {eid!r}"
-    dtype = table[col].dtype
+    from gasunion.simulation.sweep import change_target_problem
+
+    target = change_target_problem(net, comp, eid, col)
+    if target is not None:
+        if target[0] == "component":
+            names = dict.fromkeys(["junctions", *net.components])
+            return "component", f"{target[1]}; choose from {', '.join(names)}"
+        return target
+    dtype = net[comp][col].dtype
     if pd.api.types.is_bool_dtype(dtype):
         if value.lower() not in ("true", "false", "1", "0"):
             return "value", f"{comp} {eid} {col}: {value!r} is not true or false"

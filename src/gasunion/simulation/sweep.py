@@ -270,6 +270,19 @@ def _worker_chunk(token: str, net: Network, settings: dict[str, Any],
     return _chunk_arrays(sim, changes)
 
 
+def change_target_problem(net: Network, comp: str, eid: Any, col: str
+                          ) -> tuple[str, str] | None:
+    """``(field, problem)`` when ``(comp, eid, col)`` names no cell of ``net`` (field
+    ``component``, ``column`` or ``element``), else None."""
+    if comp not in net.components and comp != "junctions":
+        return "component", f"unknown component {comp!r}"
+    if col not in net[comp].columns:
+        return "column", f"{comp} has no column {col!r}"
+    if eid not in net[comp].index:
+        return "element", f"{comp} has no element {eid!r}"
+    return None
+
+
 def _validate_changes(net: Network, changes: pd.DataFrame) -> pd.DataFrame:
     if not isinstance(changes, pd.DataFrame):
         raise SimulationError("setup", "changes must be a pandas DataFrame indexed by scenario "
@@ -280,14 +293,8 @@ def _validate_changes(net: Network, changes: pd.DataFrame) -> pd.DataFrame:
     if changes.index.has_duplicates:
         dup = changes.index[changes.index.duplicated()].unique().tolist()
         raise SimulationError("setup", f"changes: duplicate scenario names {dup[:5]}")
-    problems = []
-    for comp, eid, col in changes.columns:
-        if comp not in net.components and comp != "junctions":
-            problems.append(f"unknown component {comp!r}")
-        elif col not in net[comp].columns:
-            problems.append(f"{comp} has no column {col!r}")
-        elif eid not in net[comp].index:
-            problems.append(f"{comp} has no element {eid!r}")
+    problems = [hit[1] for target in changes.columns
+                if (hit := change_target_problem(net, *target)) is not None]
     if problems:
         raise SimulationError("setup", "changes: " + "; ".join(sorted(set(problems))[:10]))
     return changes
