@@ -3,6 +3,7 @@ the audit check) — see ``docs/service.md``."""
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -90,24 +91,20 @@ def serve_cmd(
     ui = Ui("serve", as_json=as_json)
     with ui.guard():
         engine = _engine(db)
-        from gasunion.service.app import create_app
+        from gasunion.service.app import DEMO_NETWORK, create_app, union_network
         from gasunion.service.db import resolve_url
 
         url = resolve_url(db)
-        net = None
-        if network is not None:
-            from gasunion.io import read
-
-            net = read(network)  # a bad file: exit 2 naming it (ui.guard)
+        # a file path (made absolute: worker processes may start elsewhere) or the demo's
+        source = (os.path.abspath(network) if network is not None
+                  else DEMO_NETWORK if demo else None)
+        net = union_network(source)  # a bad file: exit 2 naming it (ui.guard)
+        if network is not None and net is not None:
             from gasunion.cli.commands import _invalid
 
             report = net.validate()
             if not report.ok:  # refused now, not as a 500 at the first hydraulic check
                 raise _invalid(Path(network), report, " for the hydraulic check")
-        elif demo:
-            from gasunion.datasets.central_asia import central_asia
-
-            net = central_asia()
         if demo:
             from gasunion.service.admin import load_demo
 
@@ -130,18 +127,14 @@ def serve_cmd(
             uvicorn.run(create_app(url, migrate_db=False, network=net), host=host, port=port,
                         access_log=access_log)
             return
-        import os
-
         from gasunion.service.app import ENV_DB, ENV_NETWORK
 
         # each worker process builds its own app from these (the file was checked above)
         os.environ[ENV_DB] = url
-        if network is not None:
-            os.environ[ENV_NETWORK] = os.path.abspath(network)
-        elif demo:
-            os.environ[ENV_NETWORK] = "demo:central_asia"
-        else:
+        if source is None:
             os.environ.pop(ENV_NETWORK, None)
+        else:
+            os.environ[ENV_NETWORK] = source
         uvicorn.run("gasunion.service.app:app_from_env", factory=True, workers=workers,
                     host=host, port=port, access_log=access_log)
 

@@ -196,20 +196,29 @@ def create_app(db_url: str, *, deadline: Deadlines | None = None,
 ENV_DB, ENV_NETWORK = "GASUNION_SERVE_DB", "GASUNION_SERVE_NETWORK"
 
 
+#: the network source of ``gasunion serve --demo``
+DEMO_NETWORK = "demo:central_asia"
+
+
+def union_network(source: str | None) -> Network | None:
+    """The union's network for the hydraulic check: a file path (any format gasunion reads),
+    :data:`DEMO_NETWORK` for the embedded Central Asia network, or None for none."""
+    if source == DEMO_NETWORK:
+        from gasunion.datasets.central_asia import central_asia
+
+        return central_asia()
+    if source:
+        from gasunion.io import read
+
+        return read(source)
+    return None
+
+
 def app_from_env() -> FastAPI:
     """The app of one worker process of ``gasunion serve --workers N``: the database URL from
     ``$GASUNION_SERVE_DB`` (already migrated by the parent), the hydraulic check's network
-    from ``$GASUNION_SERVE_NETWORK`` (a file path, or ``demo:central_asia``; unset: none)."""
+    from ``$GASUNION_SERVE_NETWORK`` (see :func:`union_network`; unset: none)."""
     import os
 
-    net: Network | None = None
-    source = os.environ.get(ENV_NETWORK)
-    if source == "demo:central_asia":
-        from gasunion.datasets.central_asia import central_asia
-
-        net = central_asia()
-    elif source:
-        from gasunion.io import read
-
-        net = read(source)
-    return create_app(os.environ[ENV_DB], migrate_db=False, network=net)
+    return create_app(os.environ[ENV_DB], migrate_db=False,
+                      network=union_network(os.environ.get(ENV_NETWORK)))
