@@ -96,11 +96,11 @@ def _read_csv(path: str | Path, what: str) -> pd.DataFrame:
     except pd.errors.EmptyDataError:
         raise fail(1, "the file is empty: no header line") from None
     except pd.errors.ParserError as exc:
-        text = str(exc)
-        m = re.search(r"(?:line|row) (\d+)", text)
+        said = str(exc)
+        m = re.search(r"(?:line|row) (\d+)", said)
         # pandas counts the header as line 1 in "line N" and data rows from 0 in "row N"
         line = int(m.group(1)) + (1 if m and m.group(0).startswith("row") else 0) if m else 0
-        why = text.split(". C error: ")[-1]
+        why = said.split(". C error: ")[-1]
         if "EOF inside string" in why:
             why = "a quoted field is not closed (a \" without its closing \")"
         raise fail(line, "not readable as CSV: " + why) from None
